@@ -1,0 +1,447 @@
+package extract
+
+import (
+	"net/netip"
+	"regexp"
+	"strings"
+
+	"portcullis/internal/indicator"
+	"portcullis/internal/message"
+)
+
+// URL is a link found in the approach.
+type URL struct {
+	URL         string // normalised, refanged
+	Host        string // ASCII host
+	Domain      string // registrable domain
+	Field       string
+	Defanged    bool   // written as hxxp or with [.] to stop it being clickable
+	Text        string // visible text of an HTML link
+	TextDomain  string // a different domain the visible text shows
+	Lookalike   string // brand the host imitates
+	Shortener   bool
+	FileSharing bool
+	IPHost      bool
+	Punycode    bool
+}
+
+// Email is an address found in the approach.
+type Email struct {
+	Address  string
+	Domain   string
+	Field    string
+	Freemail bool
+	// Lookalike is the brand the address's domain imitates, if any.
+	Lookalike string
+}
+
+// Handle is a messaging-app identity or invite link.
+type Handle struct {
+	Platform string // whatsapp, telegram, wechat, signal, skype, qq, line, viber, threema
+	Value    string // platform:identifier
+	Field    string
+}
+
+// Result is everything extracted from one parsed approach.
+type Result struct {
+	Indicators []indicator.Indicator
+	URLs       []URL
+	Emails     []Email
+	Handles    []Handle
+	Phones     []indicator.Indicator
+}
+
+// Extractor extracts indicators with a configured set of brands and own
+// domains. It is safe for concurrent use.
+type Extractor struct {
+	look *Lookalikes
+}
+
+// New returns an Extractor; nil brands or own domains take the defaults.
+func New(brands []Brand, own []string) *Extractor {
+	if brands == nil {
+		brands = DefaultBrands
+	}
+	if own == nil {
+		own = DefaultOwnDomains
+	}
+	return &Extractor{look: NewLookalikes(brands, own)}
+}
+
+// Lookalikes returns the extractor's lookalike detector.
+func (x *Extractor) Lookalikes() *Lookalikes { return x.look }
+
+var (
+	defangRE  = regexp.MustCompile(`(?i)\[\.\]|\(\.\)|\{\.\}|\[dot\]|\(dot\)|\[:\]|\[://\]|\[@\]|\[at\]|\(at\)|\bhxxps?\b|\bhxxp\b|\bh\*\*ps?\b|\bfxp\b`)
+	urlRE     = regexp.MustCompile(`(?i)\b(?:https?|ftp)://[^\s<>"'` + "`" + `{}|\\^\[\]]+|\bwww\.[a-z0-9][a-z0-9-]*(?:\.[a-z0-9-]+)+(?:/[^\s<>"'` + "`" + `{}|\\^\[\]]*)?`)
+	bareRE    = regexp.MustCompile(`(?i)\b(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+(?:com|net|org|info|biz|io|co|uk|cn|ru|ir|kp|hk|tw|sg|us|eu|de|fr|top|xyz|online|site|club|app|live|pro|me|cc|ws|tk|ml|ga|cf|gq|in|jp|kr|ch|nl|be|se|no|pl|it|es|int|gov|edu|ac|mil|org\.uk|co\.uk|ltd|group|consulting|agency|work|jobs|careers|services|digital|global|space|email|link|news|today|vip|asia|ai|cloud|tech|network)\b(?:/[^\s<>"'` + "`" + `{}|\\^\[\]]*)?`)
+	emailRE   = regexp.MustCompile(`(?i)[a-z0-9][a-z0-9._%+\-]{0,63}@(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,24}`)
+	phoneRE   = regexp.MustCompile(`(?:\+|\b00)\s?[1-9][0-9 ()./-]{6,22}[0-9]`)
+	ipRE      = regexp.MustCompile(`\b(?:(?:25[0-5]|2[0-4][0-9]|1?[0-9]?[0-9])\.){3}(?:25[0-5]|2[0-4][0-9]|1?[0-9]?[0-9])\b`)
+	handleRes = []struct {
+		platform string
+		re       *regexp.Regexp
+	}{
+		{"whatsapp", regexp.MustCompile(`(?i)\b(?:wa\.me/|api\.whatsapp\.com/send/?\?phone=)\+?([0-9]{7,15})`)},
+		{"whatsapp", regexp.MustCompile(`(?i)\bchat\.whatsapp\.com/(?:invite/)?([A-Za-z0-9]{10,40})`)},
+		{"whatsapp", regexp.MustCompile(`(?i)\bwhats\s?app(?:\s+(?:me|number|no\.?|on|at|is))?\s*[:：]?\s*(\+[0-9][0-9 ()-]{6,20}[0-9])`)},
+		{"telegram", regexp.MustCompile(`(?i)\b(?:t\.me|telegram\.me|telegram\.dog)/(?:joinchat/)?([A-Za-z0-9_+]{4,40})`)},
+		{"telegram", regexp.MustCompile(`(?i)\btelegram(?:\s+(?:me|id|handle|username|at|on|is))?\s*[:：]?\s*@([A-Za-z][A-Za-z0-9_]{4,31})`)},
+		{"wechat", regexp.MustCompile(`(?i)(?:\bwe\s?chat|\bweixin|微信)(?:\s*(?:id|号|account|me|at|on|is))?\s*[:：]\s*([A-Za-z][-_A-Za-z0-9]{5,19})`)},
+		{"wechat", regexp.MustCompile(`(?i)(?:\bwe\s?chat|\bweixin|微信)\s+(?:id|号)\s*(?:is\s*)?[:：]?\s*([A-Za-z][-_A-Za-z0-9]{5,19})`)},
+		{"wechat", regexp.MustCompile(`(?i)(?:\bwe\s?chat|\bweixin|微信)[^.\n]{0,40}?\b(?:my |the )?(?:id|username|handle)\s*(?:is|:|：)\s*([A-Za-z][-_A-Za-z0-9]{5,19})`)},
+		{"telegram", regexp.MustCompile(`(?i)\btelegram[^.\n]{0,40}?\b(?:my |the )?(?:id|username|handle)\s*(?:is|:|：)\s*@?([A-Za-z][A-Za-z0-9_]{4,31})`)},
+		{"wechat", regexp.MustCompile(`(?i)\bu\.wechat\.com/([A-Za-z0-9_-]{6,60})`)},
+		{"signal", regexp.MustCompile(`(?i)\bsignal\.(?:me/#p/|group/#)([A-Za-z0-9+_-]{6,80})`)},
+		{"skype", regexp.MustCompile(`(?i)\bskype\s*(?:id|name)?\s*[:：]\s*(live:[A-Za-z0-9._-]{3,40}|[A-Za-z][A-Za-z0-9._,-]{5,31})`)},
+		{"qq", regexp.MustCompile(`(?:\bQQ|qq)\s*(?:号|号码|number|no\.?)?\s*[:：]?\s*([1-9][0-9]{4,10})\b`)},
+		{"line", regexp.MustCompile(`(?i)\bline\.me/(?:ti/p|R/ti/p)/([A-Za-z0-9_~%@-]{4,40})`)},
+		{"viber", regexp.MustCompile(`(?i)\bviber://(?:chat|add)\?number=%?2?B?([0-9]{7,15})`)},
+		{"threema", regexp.MustCompile(`(?i)\bthreema\.id/([A-Z0-9]{8})`)},
+	}
+)
+
+var freemail = map[string]bool{
+	"gmail.com": true, "googlemail.com": true, "yahoo.com": true, "yahoo.co.uk": true, "ymail.com": true, "hotmail.com": true,
+	"hotmail.co.uk": true, "outlook.com": true, "live.com": true, "msn.com": true, "aol.com": true, "icloud.com": true,
+	"me.com": true, "mac.com": true, "gmx.com": true, "gmx.de": true, "gmx.net": true, "web.de": true, "mail.com": true,
+	"protonmail.com": true, "proton.me": true, "pm.me": true, "protonmail.ch": true, "tutanota.com": true, "tuta.io": true,
+	"yandex.ru": true, "yandex.com": true, "mail.ru": true, "inbox.ru": true, "bk.ru": true, "list.ru": true, "rambler.ru": true,
+	"qq.com": true, "foxmail.com": true, "163.com": true, "126.com": true, "yeah.net": true, "sina.com": true, "sina.cn": true,
+	"sohu.com": true, "aliyun.com": true, "139.com": true, "naver.com": true, "daum.net": true, "zoho.com": true,
+	"zohomail.com": true, "fastmail.com": true, "hushmail.com": true, "mail.ee": true, "cock.li": true, "onionmail.org": true,
+	"btinternet.com": true, "virginmedia.com": true, "sky.com": true, "talktalk.net": true, "orange.fr": true, "free.fr": true,
+	"libero.it": true, "seznam.cz": true, "wp.pl": true, "o2.pl": true, "interia.pl": true, "rediffmail.com": true,
+}
+
+// IsFreemail reports whether a registrable domain is a free webmail provider.
+func IsFreemail(domain string) bool { return freemail[domain] }
+
+// privacyMail are providers whose point is that they cannot be traced.
+var privacyMail = map[string]bool{"protonmail.com": true, "proton.me": true, "pm.me": true, "protonmail.ch": true,
+	"tutanota.com": true, "tuta.io": true, "hushmail.com": true, "cock.li": true, "onionmail.org": true}
+
+// IsPrivacyMail reports whether a domain is an anonymity-focused mail provider.
+func IsPrivacyMail(domain string) bool { return privacyMail[domain] }
+
+var shorteners = map[string]bool{"bit.ly": true, "tinyurl.com": true, "t.co": true, "goo.gl": true, "ow.ly": true, "is.gd": true,
+	"buff.ly": true, "rebrand.ly": true, "cutt.ly": true, "shorturl.at": true, "rb.gy": true, "tiny.cc": true, "s.id": true,
+	"t.ly": true, "bl.ink": true, "lnkd.in": true, "short.io": true, "urlz.fr": true, "v.gd": true, "qrco.de": true}
+
+var fileSharing = map[string]bool{"dropbox.com": true, "dropboxusercontent.com": true, "wetransfer.com": true, "we.tl": true,
+	"mega.nz": true, "mega.co.nz": true, "mediafire.com": true, "sendspace.com": true, "box.com": true, "4shared.com": true,
+	"zippyshare.com": true, "anonfiles.com": true, "gofile.io": true, "transfer.sh": true, "file.io": true, "pcloud.com": true,
+	"filemail.com": true, "sharefile.com": true, "onedrive.live.com": true, "1drv.ms": true, "icloud.com": true,
+	"pixeldrain.com": true, "catbox.moe": true, "workupload.com": true, "swisstransfer.com": true, "smash.gg": true,
+	"notion.site": true, "docsend.com": true, "github.io": true, "githubusercontent.com": true, "discordapp.com": true, "cdn.discordapp.com": true}
+
+// fileSharingHosts are hosts of big providers whose other hosts are not file sharing.
+var fileSharingHosts = map[string]bool{"drive.google.com": true, "docs.google.com": true, "sites.google.com": true,
+	"storage.googleapis.com": true, "firebasestorage.googleapis.com": true, "onedrive.live.com": true, "1drv.ms": true,
+	"sharepoint.com": true, "s3.amazonaws.com": true, "cdn.discordapp.com": true, "raw.githubusercontent.com": true}
+
+// IsFileSharing reports whether a host or its registrable domain serves
+// user-uploaded files.
+func IsFileSharing(host, reg string) bool {
+	if fileSharingHosts[host] || fileSharing[reg] {
+		return true
+	}
+	return strings.HasSuffix(host, ".sharepoint.com") && strings.Contains(host, "-my.")
+}
+
+// Extract pulls indicators from a parsed input.
+func (x *Extractor) Extract(p *message.Parsed) *Result {
+	r := &Result{}
+	seen := map[string]bool{}
+	add := func(t indicator.Type, v, field string) bool {
+		if v == "" {
+			return false
+		}
+		k := string(t) + "\x00" + v
+		if seen[k] || len(r.Indicators) >= 2000 {
+			return false
+		}
+		seen[k] = true
+		r.Indicators = append(r.Indicators, indicator.Indicator{Type: t, Value: v, Field: field})
+		return true
+	}
+	a := p.Approach
+	fields := Fields(a)
+
+	// Structured sender fields first: they name the persona.
+	if s := a.Sender; s != nil {
+		add(indicator.Person, indicator.Normalize(indicator.Person, s.Name), "sender.name")
+		if u := indicator.NormalizeLinkedIn(s.ProfileURL); u != "" {
+			add(indicator.LinkedIn, u, "sender.profile_url")
+		}
+		if e := indicator.NormalizeEmail(s.Email); e != "" {
+			x.addEmail(r, add, e, "sender.email")
+		}
+		if ph := indicator.NormalizePhone(s.Phone); ph != "" {
+			if add(indicator.Phone, ph, "sender.phone") {
+				r.Phones = append(r.Phones, indicator.Indicator{Type: indicator.Phone, Value: ph, Field: "sender.phone"})
+			}
+		}
+		add(indicator.Organization, indicator.Normalize(indicator.Organization, s.Company), "sender.company")
+		for i, e := range s.Experience {
+			add(indicator.Organization, indicator.Normalize(indicator.Organization, e.Organization), fieldName("sender.experience", i, "organization"))
+		}
+	}
+	if m := p.Mail; m != nil {
+		x.mailIndicators(r, add, m)
+	}
+	for _, f := range fields {
+		x.scanText(r, add, f)
+	}
+	for _, f := range fields {
+		if strings.HasSuffix(f.Name, ".text") {
+			for _, n := range personNames(f.Text) {
+				add(indicator.Person, n, f.Name)
+			}
+			for _, o := range organizations(f.Text) {
+				add(indicator.Organization, o, f.Name)
+			}
+		}
+	}
+	return r
+}
+
+func fieldName(prefix string, i int, suffix string) string {
+	return prefix + "[" + itoa(i) + "]." + suffix
+}
+
+func itoa(i int) string {
+	if i < 10 {
+		return string(rune('0' + i))
+	}
+	return itoa(i/10) + string(rune('0'+i%10))
+}
+
+type addFunc func(t indicator.Type, v, field string) bool
+
+func (x *Extractor) addEmail(r *Result, add addFunc, e, field string) {
+	if !add(indicator.Email, e, field) {
+		return
+	}
+	_, dom, _ := strings.Cut(e, "@")
+	reg := indicator.Registrable(dom)
+	r.Emails = append(r.Emails, Email{Address: e, Domain: reg, Field: field, Freemail: freemail[reg], Lookalike: x.look.Check(indicator.NormalizeDomain(dom))})
+	if !freemail[reg] {
+		add(indicator.Domain, reg, field)
+	}
+}
+
+func (x *Extractor) mailIndicators(r *Result, add addFunc, m *message.Mail) {
+	if e := indicator.NormalizeEmail(m.From.Address); e != "" {
+		x.addEmail(r, add, e, "headers.from")
+	}
+	for _, a := range m.ReplyTo {
+		if e := indicator.NormalizeEmail(a.Address); e != "" {
+			x.addEmail(r, add, e, "headers.reply_to")
+		}
+	}
+	if e := indicator.NormalizeEmail(m.ReturnPath); e != "" {
+		_, dom, _ := strings.Cut(e, "@")
+		add(indicator.Domain, indicator.Registrable(dom), "headers.return_path")
+	}
+	for _, h := range []string{"X-Originating-Ip", "X-Sender-Ip"} {
+		if v := strings.Trim(m.Header.Get(h), "[] "); v != "" {
+			if ip, err := netip.ParseAddr(v); err == nil && ip.IsGlobalUnicast() && !ip.IsPrivate() {
+				add(indicator.IP, ip.String(), "headers."+strings.ToLower(strings.ReplaceAll(h, "-", "_")))
+			}
+		}
+	}
+	for i, l := range m.Links {
+		if i >= 500 {
+			break
+		}
+		x.addURL(r, add, l.Href, "body.html", false, l.Text)
+	}
+	for i, att := range m.Attachments {
+		field := fieldName("attachments", i, "sha256")
+		add(indicator.FileSHA256, att.SHA256, field)
+	}
+}
+
+// scanText finds URLs, domains, emails, phones, handles and IPs in a field.
+func (x *Extractor) scanText(r *Result, add addFunc, f Field) {
+	text := f.Text
+	defanged := false
+	if defangRE.MatchString(text) {
+		defanged = true
+		text = refang(text)
+	}
+	hasURL := strings.Contains(text, "://") || strings.Contains(text, "www.")
+	if hasURL {
+		for _, u := range urlRE.FindAllString(text, 300) {
+			x.addURL(r, add, u, f.Name, defanged, "")
+		}
+	}
+	if strings.IndexByte(text, '.') >= 0 {
+		for _, d := range bareRE.FindAllStringIndex(text, 300) {
+			s, e := d[0], d[1]
+			if s > 0 && (text[s-1] == '@' || text[s-1] == '/' || text[s-1] == '.' || text[s-1] == '-') {
+				continue // part of an address or URL already taken
+			}
+			cand := text[s:e]
+			if hasURL && strings.Contains(text[max(0, s-12):s], "://") {
+				continue
+			}
+			if !strings.Contains(cand, "/") && strings.Count(cand, ".") == 1 && len(cand) < 7 {
+				continue // too short to tell from an abbreviation ("e.g")
+			}
+			x.addURL(r, add, "http://"+cand, f.Name, defanged, "")
+		}
+	}
+	if strings.IndexByte(text, '@') >= 0 {
+		for _, e := range emailRE.FindAllString(text, 200) {
+			if n := indicator.NormalizeEmail(strings.TrimRight(e, ".")); n != "" {
+				x.addEmail(r, add, n, f.Name)
+			}
+		}
+	}
+	if strings.ContainsAny(text, "+0") {
+		for _, ph := range phoneRE.FindAllString(text, 100) {
+			if n := indicator.NormalizePhone(ph); n != "" {
+				if add(indicator.Phone, n, f.Name) {
+					r.Phones = append(r.Phones, indicator.Indicator{Type: indicator.Phone, Value: n, Field: f.Name})
+				}
+			}
+		}
+	}
+	low := strings.ToLower(text)
+	if strings.Contains(low, "wa.me") || strings.Contains(low, "whats") || strings.Contains(low, "t.me") || strings.Contains(low, "telegram") ||
+		strings.Contains(low, "chat") || strings.Contains(low, "weixin") || strings.Contains(text, "微信") || strings.Contains(low, "signal.") ||
+		strings.Contains(low, "skype") || strings.Contains(low, "qq") || strings.Contains(low, "line.me") || strings.Contains(low, "viber") || strings.Contains(low, "threema") {
+		for _, h := range handleRes {
+			for _, m := range h.re.FindAllStringSubmatch(text, 20) {
+				v := m[1]
+				if h.platform == "whatsapp" && strings.ContainsAny(v, " ()-+") || h.platform == "whatsapp" && isDigits(v) {
+					if n := indicator.NormalizePhone("+" + strings.TrimPrefix(v, "+")); n != "" {
+						v = n
+					}
+				}
+				val := h.platform + ":" + strings.ToLower(v)
+				if add(indicator.Handle, val, f.Name) {
+					r.Handles = append(r.Handles, Handle{Platform: h.platform, Value: val, Field: f.Name})
+				}
+			}
+		}
+	}
+	if strings.Count(text, ".") >= 3 {
+		for _, ip := range ipRE.FindAllString(text, 50) {
+			a, err := netip.ParseAddr(ip)
+			if err == nil && a.IsGlobalUnicast() && !a.IsPrivate() {
+				add(indicator.IP, a.String(), f.Name)
+			}
+		}
+	}
+}
+
+func isDigits(s string) bool {
+	for _, c := range s {
+		if c < '0' || c > '9' {
+			return false
+		}
+	}
+	return s != ""
+}
+
+// refang undoes the usual ways of writing a link so it cannot be clicked.
+func refang(s string) string {
+	return defangRE.ReplaceAllStringFunc(s, func(m string) string {
+		switch strings.ToLower(m) {
+		case "[.]", "(.)", "{.}", "[dot]", "(dot)":
+			return "."
+		case "[:]":
+			return ":"
+		case "[://]":
+			return "://"
+		case "[@]", "[at]", "(at)":
+			return "@"
+		case "hxxp", "h**p":
+			return "http"
+		case "hxxps", "h**ps":
+			return "https"
+		case "fxp":
+			return "ftp"
+		}
+		return m
+	})
+}
+
+func (x *Extractor) addURL(r *Result, add addFunc, raw, field string, defanged bool, text string) {
+	raw = strings.TrimRight(raw, ".,;:!?)'\"")
+	if !strings.Contains(raw, "://") {
+		if strings.HasPrefix(strings.ToLower(raw), "www.") {
+			raw = "http://" + raw
+		} else {
+			return // mailto:, tel:, relative links
+		}
+	}
+	n := indicator.NormalizeURL(raw)
+	if n == "" {
+		return
+	}
+	host := hostOf(n)
+	if strings.HasSuffix(host, ".") || !strings.Contains(host, ".") {
+		return
+	}
+	reg := indicator.Registrable(host)
+	u := URL{URL: n, Host: host, Domain: reg, Field: field, Defanged: defanged, Text: text}
+	if _, err := netip.ParseAddr(strings.Trim(host, "[]")); err == nil {
+		u.IPHost = true
+	}
+	u.Punycode = strings.Contains(host, "xn--")
+	u.Shortener = shorteners[host] || shorteners[reg]
+	u.FileSharing = IsFileSharing(host, reg)
+	if !u.IPHost {
+		u.Lookalike = x.look.Check(host)
+	}
+	if text != "" {
+		if td := textDomain(text); td != "" && td != reg {
+			u.TextDomain = td
+		}
+	}
+	if li := indicator.NormalizeLinkedIn(n); li != "" {
+		add(indicator.LinkedIn, li, field)
+	}
+	if !add(indicator.URL, n, field) {
+		return
+	}
+	if len(r.URLs) < 500 {
+		r.URLs = append(r.URLs, u)
+	}
+	if !u.IPHost {
+		add(indicator.Domain, reg, field)
+	} else {
+		add(indicator.IP, strings.Trim(host, "[]"), field)
+	}
+}
+
+func hostOf(u string) string {
+	_, rest, _ := strings.Cut(u, "://")
+	if i := strings.IndexAny(rest, "/?#"); i >= 0 {
+		rest = rest[:i]
+	}
+	if i := strings.LastIndexByte(rest, ':'); i >= 0 && !strings.HasSuffix(rest, "]") {
+		rest = rest[:i]
+	}
+	return rest
+}
+
+var textDomainRE = regexp.MustCompile(`(?i)^(?:https?://)?((?:[a-z0-9-]+\.)+[a-z]{2,24})(?:[/\s]|$)`)
+
+// textDomain returns the registrable domain an HTML link's visible text
+// shows, when the text is itself a URL or host name.
+func textDomain(text string) string {
+	m := textDomainRE.FindStringSubmatch(strings.TrimSpace(text))
+	if m == nil {
+		return ""
+	}
+	h := indicator.NormalizeDomain(m[1])
+	if h == "" {
+		return ""
+	}
+	return indicator.Registrable(h)
+}
