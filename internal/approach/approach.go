@@ -73,10 +73,10 @@ type Recipient struct {
 
 // Message is one message of the thread.
 type Message struct {
-	From   string `json:"from,omitempty" yaml:"from,omitempty"` // "sender" or "recipient"
-	SentAt string `json:"sent_at,omitempty" yaml:"sent_at,omitempty"`
+	From    string `json:"from,omitempty" yaml:"from,omitempty"` // "sender" or "recipient"
+	SentAt  string `json:"sent_at,omitempty" yaml:"sent_at,omitempty"`
 	Subject string `json:"subject,omitempty" yaml:"subject,omitempty"`
-	Text   string `json:"text,omitempty" yaml:"text,omitempty"`
+	Text    string `json:"text,omitempty" yaml:"text,omitempty"`
 }
 
 // FromSender reports whether the message was written by the sender of the

@@ -141,7 +141,7 @@ func (l *Lookalikes) Check(host string) string {
 				if i == 0 {
 					break // the same name under another suffix: usually the brand's own ccTLD
 				}
-				if len(b.label) >= 5 {
+				if len(b.label) >= 5 && !genericLabels[b.label] {
 					return b.brand // the brand wrapped in extra words: "baesystems-careers"
 				}
 				continue
@@ -150,18 +150,31 @@ func (l *Lookalikes) Check(host string) string {
 			switch {
 			case sk == b.skeleton && len(b.label) >= 4:
 				return b.brand
-			case len(b.label) >= 7 && editDistanceAtMost(sk, b.skeleton, 1),
-				len(b.label) >= 11 && editDistanceAtMost(sk, b.skeleton, 2):
+			case len(b.label) >= 7 && editDistanceAtMost(sk, b.skeleton, 1) && (i == 0 || !genericLabels[b.label]),
+				i == 0 && len(b.label) >= 12 && editDistanceAtMost(sk, b.skeleton, 2):
 				return b.brand
 			}
 		}
 	}
-	// brand.com.evil.example: the brand's domain used as a subdomain.
+	// brand.com.evil.example: the brand's own domain used as a subdomain.
 	if sub := strings.TrimSuffix(host, "."+reg); sub != host {
+		// A subdomain label spelled like a brand ("pariiament.uk.co") or
+		// naming a distinctive brand outright ("linkedin.login-check.ru").
 		for _, part := range strings.Split(sub, ".") {
+			if len(part) < 6 {
+				continue
+			}
+			sk := skeleton(indicator.UnicodeDomain(part))
 			for _, b := range l.labels {
-				if len(b.label) >= 5 && (part == b.label || wraps(part, b.label)) {
+				if part == b.label && !genericLabels[b.label] || part != b.label && sk == b.skeleton {
 					return b.brand
+				}
+			}
+		}
+		for d, brand := range l.real {
+			if strings.Contains(sub+".", d+".") || strings.Contains(sub, d+"-") || strings.HasSuffix(sub, "-"+d) {
+				if strings.Contains(d, ".") && len(d) >= 8 {
+					return brand
 				}
 			}
 		}
@@ -192,6 +205,13 @@ func candidates(lab string) []string {
 	}
 	return out
 }
+
+// genericLabels are brand domain labels that are also ordinary words; a
+// domain containing them is not taken as imitating the brand unless it is
+// spelled to look like it ("0utlook").
+var genericLabels = map[string]bool{"outlook": true, "office": true, "live": true, "service": true, "hotmail": true,
+	"apple": true, "amazon": true, "zoom": true, "adobe": true, "leonardo": true,
+	"thalesgroup": true, "google": true, "harvard": true, "stanford": true, "carnegie": true, "chatham": true}
 
 // comboWords are words attackers add to a brand name to make a domain.
 var comboWords = []string{"careers", "career", "jobs", "job", "hr", "recruit", "recruiting", "recruitment", "talent", "hiring",

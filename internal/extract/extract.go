@@ -18,6 +18,7 @@ type URL struct {
 	Defanged    bool   // written as hxxp or with [.] to stop it being clickable
 	Text        string // visible text of an HTML link
 	TextDomain  string // a different domain the visible text shows
+	TextBrand   string // the brand or legislature that TextDomain belongs to
 	Lookalike   string // brand the host imitates
 	Shortener   bool
 	FileSharing bool
@@ -401,6 +402,11 @@ func (x *Extractor) addURL(r *Result, add addFunc, raw, field string, defanged b
 	if text != "" {
 		if td := textDomain(text); td != "" && td != reg {
 			u.TextDomain = td
+			if b, ok := x.look.Real(td); ok {
+				if rb, same := x.look.Real(reg); !same || rb != b {
+					u.TextBrand = b
+				}
+			}
 		}
 	}
 	if li := indicator.NormalizeLinkedIn(n); li != "" {

@@ -18,9 +18,9 @@ var (
 		regexp.MustCompile(`(?i)^(?:re:\s*)?(?:new message from|invitation from|inmail from|message from|reminder about your invitation from|you have an invitation from|you have a new message from|new inmail from)\s+(.{2,80}?)\s*$`),
 		regexp.MustCompile(`(?i)^(?:re:\s*)?(?:invitation to connect on linkedin|i'd like to add you to my professional network|i want to connect|join my network on linkedin)`),
 	}
-	liProfileRE = regexp.MustCompile(`(?i)https?://(?:[a-z]{2,3}\.|www\.)?linkedin\.com/(?:comm/)?in/[^\s"'<>?#)\]]+`)
-	liNameSuffix = regexp.MustCompile(`(?i)\s+(?:via|through|on)\s+linkedin\s*$`)
-	liBoilerRE   = regexp.MustCompile(`(?i)^(?:view (?:message|profile|inmail|invitation|conversation|full message|.* profile)|reply(?: now)?|accept(?: invitation)?|ignore|see all|unsubscribe|help:|learn why we included this|you are receiving|you're receiving|this email was intended for|this message was intended for|©|\(c\) ?20|linkedin corporation|linkedin and the linkedin logo|get the new linkedin|if you don't want to receive|to help keep your account secure|linkedin ireland|.*1000 w(?:est)? maude|sunnyvale|manage your email|privacy policy|user agreement|.*wait(?:s|ing) for your response|connect$|message$|respond to|more messages|you have \d+ new message|messaging$|-{5,}|_{5,})`)
+	liProfileRE        = regexp.MustCompile(`(?i)https?://(?:[a-z]{2,3}\.|www\.)?linkedin\.com/(?:comm/)?in/[^\s"'<>?#)\]]+`)
+	liNameSuffix       = regexp.MustCompile(`(?i)\s+(?:via|through|on)\s+linkedin\s*$`)
+	liBoilerRE         = regexp.MustCompile(`(?i)^(?:view (?:message|profile|inmail|invitation|conversation|full message|.* profile)|reply(?: now)?|accept(?: invitation)?|ignore|see all|unsubscribe|help:|learn why we included this|you are receiving|you're receiving|this email was intended for|this message was intended for|©|\(c\) ?20|linkedin corporation|linkedin and the linkedin logo|get the new linkedin|if you don't want to receive|to help keep your account secure|linkedin ireland|.*1000 w(?:est)? maude|sunnyvale|manage your email|privacy policy|user agreement|.*wait(?:s|ing) for your response|connect$|message$|respond to|more messages|you have \d+ new message|messaging$|-{5,}|_{5,})`)
 	liHeadlineBoilerRE = regexp.MustCompile(`(?i)^(?:hi|hello|dear|https?://|view |reply|accept|\d+ (?:mutual|shared) connections?|.*(?:sent you|wants to connect|would like to connect))`)
 	urlOnlyRE          = regexp.MustCompile(`^\s*(?:<)?https?://\S+(?:>)?\s*$`)
 )

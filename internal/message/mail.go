@@ -24,24 +24,24 @@ import (
 
 // Mail is one parsed RFC 822 message.
 type Mail struct {
-	From        Address
-	Sender      Address
-	ReplyTo     []Address
-	To          []Address
-	Cc          []Address
-	ReturnPath  string
-	Subject     string
-	Date        time.Time
-	MessageID   string
-	Header      textproto.MIMEHeader // the top-level header, decoded field by field on demand
-	Auth        Auth
-	Text        string // the body as text: text/plain, or HTML turned into text
-	HTMLOnly    bool   // the body had no text/plain alternative
-	Links       []Link // links found in HTML bodies, with their visible text
-	RemoteImages int   // remote images in HTML bodies (never fetched)
-	Attachments []Attachment
-	Attached    []*Mail // message/rfc822 parts
-	ListMail    bool    // List-Id or List-Unsubscribe with Precedence: list/bulk
+	From         Address
+	Sender       Address
+	ReplyTo      []Address
+	To           []Address
+	Cc           []Address
+	ReturnPath   string
+	Subject      string
+	Date         time.Time
+	MessageID    string
+	Header       textproto.MIMEHeader // the top-level header, decoded field by field on demand
+	Auth         Auth
+	Text         string // the body as text: text/plain, or HTML turned into text
+	HTMLOnly     bool   // the body had no text/plain alternative
+	Links        []Link // links found in HTML bodies, with their visible text
+	RemoteImages int    // remote images in HTML bodies (never fetched)
+	Attachments  []Attachment
+	Attached     []*Mail // message/rfc822 parts
+	ListMail     bool    // List-Id or List-Unsubscribe with Precedence: list/bulk
 }
 
 // Address is a mailbox: a display name and an address (lower-cased).

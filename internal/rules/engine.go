@@ -33,6 +33,7 @@ type Engine struct {
 	signals   []*Signal
 	sigIndex  map[string]int
 	lex       *lexicon
+	except    *lexicon // phrases that cancel nearby hits, by signal
 	env       *cel.Env
 	extractor *extract.Extractor
 }
@@ -114,7 +115,7 @@ func Compile(opts Options) (*Engine, error) {
 		}
 	}
 
-	e := &Engine{sigIndex: map[string]int{}, lex: newLexicon(), extractor: x}
+	e := &Engine{sigIndex: map[string]int{}, lex: newLexicon(), except: newLexicon(), extractor: x}
 	for _, s := range computedSignals {
 		e.sigIndex[s.ID] = len(e.signals)
 		e.signals = append(e.signals, s)
@@ -139,12 +140,37 @@ func Compile(opts Options) (*Engine, error) {
 				p := e.signals[prev]
 				return nil, &LoadError{File: s.file, Line: s.line, Msg: fmt.Sprintf("signal %q is already defined at %s:%d", s.ID, p.file, p.line)}
 			}
-			if len(s.Phrases) == 0 {
-				return nil, &LoadError{File: s.file, Line: s.line, Msg: fmt.Sprintf("signal %q has no phrases", s.ID)}
+			if len(s.Phrases) == 0 && len(s.Near) == 0 {
+				return nil, &LoadError{File: s.file, Line: s.line, Msg: fmt.Sprintf("signal %q has neither phrases nor near", s.ID)}
+			}
+			if len(s.Phrases) > 0 && len(s.Near) > 0 {
+				return nil, &LoadError{File: s.file, Line: s.line, Msg: fmt.Sprintf("signal %q has both phrases and near; a composite signal only combines others", s.ID)}
+			}
+			if s.Window <= 0 {
+				s.Window = 30
 			}
 			idx := len(e.signals)
 			e.sigIndex[s.ID] = idx
 			e.signals = append(e.signals, s)
+			for _, g := range s.Near {
+				var group []int
+				for _, id := range strings.Split(g, "|") {
+					j, ok := e.sigIndex[strings.TrimSpace(id)]
+					if !ok || j == idx {
+						return nil, &LoadError{File: s.file, Line: s.line, Msg: fmt.Sprintf("signal %q: near: %q is not a signal defined before it", s.ID, id)}
+					}
+					group = append(group, j)
+				}
+				s.groups = append(s.groups, group)
+			}
+			if len(s.Near) == 1 {
+				return nil, &LoadError{File: s.file, Line: s.line, Msg: fmt.Sprintf("signal %q: near needs at least two groups", s.ID)}
+			}
+			for _, ph := range s.Except {
+				if !e.except.add(idx, ph) {
+					return nil, &LoadError{File: s.file, Line: s.line, Msg: fmt.Sprintf("signal %q: except phrase %q has no words", s.ID, ph)}
+				}
+			}
 			for _, ph := range s.Phrases {
 				if strings.HasPrefix(strings.TrimSpace(ph), "*") {
 					return nil, &LoadError{File: s.file, Line: s.line, Msg: fmt.Sprintf("signal %q: phrase %q may not start with *", s.ID, ph)}

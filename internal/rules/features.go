@@ -89,48 +89,86 @@ func (e *Engine) features(p *message.Parsed, x *extract.Result) *features {
 	for _, s := range e.signals {
 		signal[s.ID], first[s.ID], later[s.ID] = false, false, false
 	}
+	mark := func(sig, fi, start, end int) {
+		if len(f.hits) >= maxHits {
+			return
+		}
+		id := e.signals[sig].ID
+		fld := f.fields[fi]
+		signal[id] = true
+		if fld.Message >= 0 && fld.Message == f.first {
+			first[id] = true
+		} else if fld.Message > f.first {
+			later[id] = true
+		}
+		f.hits = append(f.hits, hit{signal: sig, field: fi, start: start, end: end})
+	}
+	moneyIdx, largeIdx := e.sigIndex["money_amount"], e.sigIndex["large_amount"]
 	var toks []token
+	type span struct{ sig, start, end int }
+	var exc []span
 	for fi, fld := range f.fields {
 		toks = tokens(fld.Text, toks)
+		exc = exc[:0]
+		e.except.scan(toks, func(sig, start, end int) bool {
+			exc = append(exc, span{sig, start, end})
+			return len(exc) < 200
+		})
 		e.lex.scan(toks, func(sig, start, end int) bool {
 			s := e.signals[sig]
 			if !fieldAllowed(s.Fields, fld.Name) {
 				return true
 			}
-			signal[s.ID] = true
-			if fld.Message >= 0 && fld.Message == f.first {
-				first[s.ID] = true
-			} else if fld.Message > f.first {
-				later[s.ID] = true
+			reach := s.Window * 8
+			for _, x := range exc {
+				if x.sig == sig && x.start < end+reach && x.end > start-reach {
+					return true
+				}
 			}
-			f.hits = append(f.hits, hit{signal: sig, field: fi, start: start, end: end})
+			mark(sig, fi, start, end)
 			return len(f.hits) < maxHits
 		})
+		if strings.HasPrefix(fld.Name, "messages[") {
+			amounts(fld.Text, func(start, end int, v float64) {
+				mark(moneyIdx, fi, start, end)
+				if v >= 1000 {
+					mark(largeIdx, fi, start, end)
+				}
+			})
+		}
 	}
-	moneyIdx, largeIdx := e.sigIndex["money_amount"], e.sigIndex["large_amount"]
-	for fi, fld := range f.fields {
-		if !strings.HasPrefix(fld.Name, "messages[") {
+	// Composite signals, in definition order: each group must have a hit
+	// near a hit of the first group, in the same field.
+	for ci, c := range e.signals {
+		if len(c.groups) == 0 {
 			continue
 		}
-		amounts(fld.Text, func(start, end int, v float64) {
-			if len(f.hits) >= maxHits {
-				return
+		reach := c.Window * 8
+		n := len(f.hits)
+		for i := 0; i < n; i++ {
+			h := f.hits[i]
+			if !contains(c.groups[0], h.signal) {
+				continue
 			}
-			ids := []int{moneyIdx}
-			if v >= 1000 {
-				ids = append(ids, largeIdx)
-			}
-			for _, sig := range ids {
-				id := e.signals[sig].ID
-				signal[id] = true
-				if fld.Message == f.first {
-					first[id] = true
-				} else if fld.Message > f.first {
-					later[id] = true
+			lo, hi, ok := h.start, h.end, true
+			for _, g := range c.groups[1:] {
+				found := false
+				for _, o := range f.hits[:n] {
+					if o.field == h.field && contains(g, o.signal) && o.start < h.end+reach && o.end > h.start-reach {
+						found = true
+						lo, hi = min(lo, o.start), max(hi, o.end)
+						break
+					}
 				}
-				f.hits = append(f.hits, hit{signal: sig, field: fi, start: start, end: end})
+				if !found {
+					ok = false
+					break
+				}
 			}
-		})
+			if ok {
+				mark(ci, h.field, lo, hi)
+			}
+		}
 	}
 	var text strings.Builder
 	for _, fld := range f.fields {
@@ -162,6 +200,15 @@ func (e *Engine) features(p *message.Parsed, x *extract.Result) *features {
 	}
 	f.act = act
 	return f
+}
+
+func contains(set []int, v int) bool {
+	for _, x := range set {
+		if x == v {
+			return true
+		}
+	}
+	return false
 }
 
 func approachVars(p *message.Parsed) map[string]any {
@@ -299,6 +346,12 @@ func recipientVars(a *approach.Approach) map[string]any {
 	return m
 }
 
+// displayBrands are brand names distinctive enough that a display name
+// using them claims to be that organisation ("Apple" or "RAND" are not).
+var displayBrands = map[string]bool{"LinkedIn": true, "Microsoft": true, "PayPal": true, "DocuSign": true, "Dropbox": true,
+	"WeTransfer": true, "Lockheed Martin": true, "BAE Systems": true, "Northrop Grumman": true, "Raytheon": true,
+	"QinetiQ": true, "Chatham House": true, "RUSI": true, "NATO": true, "GOV.UK": true}
+
 var ownNames = []string{"parliament", "house of commons", "house of lords", "parliamentary"}
 
 func (f *features) emailVars(x *extract.Extractor) map[string]any {
@@ -359,7 +412,7 @@ func (f *features) emailVars(x *extract.Extractor) map[string]any {
 	name := strings.ToLower(mail.From.Name)
 	if addrs := addrInName.FindAllString(name, 3); len(addrs) > 0 {
 		for _, ad := range addrs {
-			if ad != mail.From.Address {
+			if registrableOf(ad) != fromDom {
 				m["display_name_address"] = true
 			}
 		}
@@ -367,7 +420,7 @@ func (f *features) emailVars(x *extract.Extractor) map[string]any {
 	if name != "" {
 		for _, b := range extract.DefaultBrands {
 			bn := strings.ToLower(b.Name)
-			if len(bn) >= 4 && containsWord(name, bn) {
+			if displayBrands[b.Name] && containsWord(name, bn) {
 				if real, ok := look.Real(fromDom); !ok || real != b.Name {
 					m["display_brand"] = b.Name
 				}
@@ -430,7 +483,7 @@ func urlVars(x *extract.Result) []any {
 		out = append(out, map[string]any{
 			"url": u.URL, "host": u.Host, "domain": u.Domain, "field": u.Field, "defanged": u.Defanged,
 			"shortener": u.Shortener, "file_sharing": u.FileSharing, "lookalike": u.Lookalike, "ip_host": u.IPHost,
-			"punycode": u.Punycode, "text_domain": u.TextDomain,
+			"punycode": u.Punycode, "text_domain": u.TextDomain, "text_brand": u.TextBrand,
 		})
 	}
 	return out

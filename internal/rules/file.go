@@ -21,6 +21,17 @@ type Signal struct {
 	Description string   `yaml:"description"`
 	Fields      []string `yaml:"fields"`
 	Phrases     []string `yaml:"phrases"`
+	// Except lists phrases that cancel a hit found near them (within
+	// Window words): "confidential" next to "intended recipient" is a
+	// mail disclaimer, not a request for secrecy.
+	Except []string `yaml:"except"`
+	// Near makes a composite signal: it fires where each listed group
+	// ("a|b" means a or b) has a hit within Window words of the first
+	// group's hit, in the same field.
+	Near   []string `yaml:"near"`
+	Window int      `yaml:"window"`
+
+	groups [][]int // Near, resolved to signal indexes
 
 	file string
 	line int
@@ -190,7 +201,7 @@ func decodeStrict(n *yaml.Node, v any) error {
 	known := map[string]bool{}
 	switch v.(type) {
 	case *Signal:
-		for _, k := range []string{"id", "description", "fields", "phrases"} {
+		for _, k := range []string{"id", "description", "fields", "phrases", "except", "near", "window"} {
 			known[k] = true
 		}
 	case *Rule:
