@@ -268,7 +268,7 @@ func (x *Extractor) mailIndicators(r *Result, add addFunc, m *message.Mail) {
 func (x *Extractor) scanText(r *Result, add addFunc, f Field) {
 	text := f.Text
 	defanged := false
-	if defangRE.MatchString(text) {
+	if mayBeDefanged(text) && defangRE.MatchString(text) {
 		defanged = true
 		text = refang(text)
 	}
@@ -278,20 +278,20 @@ func (x *Extractor) scanText(r *Result, add addFunc, f Field) {
 			x.addURL(r, add, u, f.Name, defanged, "")
 		}
 	}
-	if strings.IndexByte(text, '.') >= 0 {
-		for _, d := range bareRE.FindAllStringIndex(text, 300) {
-			s, e := d[0], d[1]
-			if s > 0 && (text[s-1] == '@' || text[s-1] == '/' || text[s-1] == '.' || text[s-1] == '-') {
-				continue // part of an address or URL already taken
-			}
-			cand := text[s:e]
-			if hasURL && strings.Contains(text[max(0, s-12):s], "://") {
-				continue
-			}
-			if !strings.Contains(cand, "/") && strings.Count(cand, ".") == 1 && len(cand) < 7 {
-				continue // too short to tell from an abbreviation ("e.g")
-			}
-			x.addURL(r, add, "http://"+cand, f.Name, defanged, "")
+	// Bare domains ("lockheed-careers.com/jd"): look only at words with a
+	// dot, so the expensive pattern runs on a few short strings.
+	seenBare := 0
+	for _, w := range strings.FieldsFunc(text, isSpaceOrQuote) {
+		if seenBare >= 300 || strings.IndexByte(w, '.') < 0 || strings.Contains(w, "://") || strings.IndexByte(w, '@') >= 0 {
+			continue
+		}
+		w = strings.Trim(w, ".,;:!?()[]<>*")
+		if len(w) < 7 || strings.HasPrefix(strings.ToLower(w), "www.") {
+			continue
+		}
+		if m := bareRE.FindString(w); m != "" && strings.HasPrefix(w, m[:1]) && len(m) >= len(w)-1 {
+			seenBare++
+			x.addURL(r, add, "http://"+m, f.Name, defanged, "")
 		}
 	}
 	if strings.IndexByte(text, '@') >= 0 {
@@ -301,7 +301,7 @@ func (x *Extractor) scanText(r *Result, add addFunc, f Field) {
 			}
 		}
 	}
-	if strings.ContainsAny(text, "+0") {
+	if strings.IndexByte(text, '+') >= 0 || strings.Contains(text, "00") {
 		for _, ph := range phoneRE.FindAllString(text, 100) {
 			if n := indicator.NormalizePhone(ph); n != "" {
 				if add(indicator.Phone, n, f.Name) {
@@ -329,7 +329,7 @@ func (x *Extractor) scanText(r *Result, add addFunc, f Field) {
 			}
 		}
 	}
-	if strings.Count(text, ".") >= 3 {
+	if hasDottedQuad(text) {
 		for _, ip := range ipRE.FindAllString(text, 50) {
 			a, err := netip.ParseAddr(ip)
 			if err == nil && a.IsGlobalUnicast() && !a.IsPrivate() {
@@ -338,6 +338,38 @@ func (x *Extractor) scanText(r *Result, add addFunc, f Field) {
 		}
 	}
 }
+
+func isSpaceOrQuote(r rune) bool {
+	return r == ' ' || r == '\n' || r == '\t' || r == '\r' || r == '"' || r == '\'' || r == '<' || r == '>'
+}
+
+// mayBeDefanged is a cheap test before the defang pattern runs.
+func mayBeDefanged(s string) bool {
+	for _, w := range []string{"[.]", "(.)", "{.}", "[dot]", "(dot)", "[:]", "[@]", "[at]", "(at)", "[://]", "hxxp", "HXXP", "Hxxp", "h**p", "fxp"} {
+		if strings.Contains(s, w) {
+			return true
+		}
+	}
+	return false
+}
+
+// hasDottedQuad reports whether s has digits, dot, digits, dot, digits.
+func hasDottedQuad(s string) bool {
+	for i := 0; i+4 < len(s); i++ {
+		if s[i] == '.' && i > 0 && isDigit(s[i-1]) && isDigit(s[i+1]) {
+			j := i + 1
+			for j < len(s) && isDigit(s[j]) {
+				j++
+			}
+			if j+1 < len(s) && s[j] == '.' && isDigit(s[j+1]) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+func isDigit(c byte) bool { return c >= '0' && c <= '9' }
 
 func isDigits(s string) bool {
 	for _, c := range s {

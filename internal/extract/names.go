@@ -38,6 +38,7 @@ func personNames(text string) []string {
 	}
 	var out []string
 	seen := map[string]bool{}
+	low := strings.ToLower(text)
 	keep := func(n string) {
 		n = strings.TrimSpace(n)
 		f := strings.Fields(n)
@@ -47,13 +48,19 @@ func personNames(text string) []string {
 		seen[n] = true
 		out = append(out, n)
 	}
-	for _, m := range introRE.FindAllStringSubmatch(text, 5) {
-		keep(m[1])
+	if strings.Contains(low, "name is") || strings.Contains(low, "i am") || strings.Contains(low, "i'm") || strings.Contains(low, "this is") {
+		for _, m := range introRE.FindAllStringSubmatch(text, 5) {
+			keep(m[1])
+		}
 	}
-	for _, m := range colleagueRE.FindAllStringSubmatch(text, 5) {
-		keep(m[1])
+	if strings.Contains(low, "colleague") || strings.Contains(low, "associate") || strings.Contains(low, "partner") || strings.Contains(low, "assistant") || strings.Contains(low, "secretary") {
+		for _, m := range colleagueRE.FindAllStringSubmatch(text, 5) {
+			keep(m[1])
+		}
 	}
-	for _, m := range signoffRE.FindAllStringSubmatch(text, 3) {
+	// Sign-offs are near the end.
+	tail := text[max(0, len(text)-1500):]
+	for _, m := range signoffRE.FindAllStringSubmatch(tail, 3) {
 		keep(m[1])
 	}
 	return out
@@ -63,8 +70,8 @@ func personNames(text string) []string {
 // legal form or an organisational word ("Smiao Intelligence", "BR-YR
 // Executive Search"), and "Center for ... Studies" forms.
 func organizations(text string) []string {
-	if len(text) > 64<<10 {
-		text = text[:64<<10]
+	if len(text) > 16<<10 {
+		text = text[:16<<10]
 	}
 	var out []string
 	seen := map[string]bool{}
@@ -88,11 +95,43 @@ func organizations(text string) []string {
 		seen[o] = true
 		out = append(out, o)
 	}
-	for _, m := range orgRE.FindAllStringSubmatch(text, 10) {
-		keep(m[1])
-	}
-	for _, m := range orgOfRE.FindAllStringSubmatch(text, 10) {
-		keep(m[1])
+	// Run the patterns only on the lines that hold an organisational word.
+	for _, line := range strings.Split(text, "\n") {
+		if !hasOrgWord(line) {
+			continue
+		}
+		for _, m := range orgRE.FindAllStringSubmatch(line, 10) {
+			keep(m[1])
+		}
+		for _, m := range orgOfRE.FindAllStringSubmatch(line, 10) {
+			keep(m[1])
+		}
+		if len(out) > 30 {
+			break
+		}
 	}
 	return out
+}
+
+var orgWords = map[string]bool{}
+
+func init() {
+	for _, w := range strings.Fields(`Ltd Ltd. Limited LLC LLP Inc Inc. GmbH PLC Co. Group Consulting Consultancy Consultants
+		Partners Associates Advisory Advisors Advisers Capital Holdings Search Headhunters Headhunter Recruitment Talent
+		Strategies Strategy Insight Insights Intelligence Analytics Research Institute Foundation Forum Council
+		Association Society Union Academy Tank Network Agency Solutions Ventures Innov Center Centre University
+		College School Bureau Office Committee Commission Ministry Department Federation Chamber`) {
+		orgWords[w] = true
+	}
+}
+
+// hasOrgWord reports whether a line holds a word that ends or heads an
+// organisation's name, so the patterns run only where they can match.
+func hasOrgWord(line string) bool {
+	for _, w := range strings.Fields(line) {
+		if orgWords[strings.TrimRight(w, ",.;:)")] || orgWords[w] {
+			return true
+		}
+	}
+	return false
 }

@@ -15,9 +15,18 @@ var computedSignals = []*Signal{
 
 var moneyRE = regexp.MustCompile(`(?i)(?:(?:[£$€¥]|us\$|usd|gbp|eur|rmb|cny|chf)\s?(\d[\d,. ]*\d|\d)\s?(k|thousand|million|m|mn)?\b|\b(\d[\d,.]*\d|\d)\s?(k|thousand|million|m|mn)?\s?(?:usd|gbp|eur|rmb|cny|yuan|dollars|pounds|euros|usdt|btc|us dollars)\b)`)
 
+func hasCurrencyWord(text string) bool {
+	for _, w := range []string{"USD", "usd", "GBP", "gbp", "EUR", "eur", "RMB", "rmb", "CNY", "yuan", "ollar", "ound", "USDT", "usdt", "BTC", "btc", "CHF"} {
+		if strings.Contains(text, w) {
+			return true
+		}
+	}
+	return false
+}
+
 // amounts finds sums of money in text and calls fn with each span and value.
 func amounts(text string, fn func(start, end int, value float64)) {
-	if !strings.ContainsAny(text, "£$€¥0123456789") {
+	if !strings.ContainsAny(text, "£$€¥") && !hasCurrencyWord(text) {
 		return
 	}
 	for _, m := range moneyRE.FindAllStringSubmatchIndex(text, 50) {
