@@ -18,6 +18,7 @@ import (
 	"regexp"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"portcullis/internal/approach"
 )
@@ -187,7 +188,7 @@ func (t *textBody) add(s string) {
 		s = "\n\n" + s
 	}
 	if room := t.max - len(t.s); len(s) > room {
-		s = s[:max(room, 0)]
+		s = cutUTF8(s, max(room, 0))
 	}
 	t.s += s
 }
@@ -357,6 +358,9 @@ func (p *mailParser) readBody(r io.Reader, h textproto.MIMEHeader, m *Mail, text
 	}
 	if n, _ := io.Copy(io.Discard, body); n > 0 {
 		p.problem("%s body truncated to %d KB", ctype, p.lim.MaxTextBytes>>10)
+	}
+	if n := len(data); n == p.lim.MaxTextBytes {
+		data = []byte(cutUTF8(string(data), n)) // do not split a character at the limit
 	}
 	s := decodeText(data, params["charset"])
 	if ctype == "text/html" || ctype == "application/xhtml+xml" {
@@ -607,4 +611,15 @@ func mailApproach(m *Mail) *approach.Approach {
 	}
 	a.Messages = []approach.Message{msg}
 	return a
+}
+
+// cutUTF8 returns s cut to at most n bytes without splitting a character.
+func cutUTF8(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	for n > 0 && n < len(s) && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return s[:n]
 }
