@@ -135,6 +135,10 @@ func (l *Lookalikes) Check(host string) string {
 	uni := indicator.UnicodeDomain(reg)
 	lab := mainLabel(uni)
 	cands := candidates(lab)
+	sks := make([]string, len(cands))
+	for i, c := range cands {
+		sks[i] = skeleton(c)
+	}
 	for _, b := range l.labels {
 		for i, c := range cands {
 			if c == b.label {
@@ -146,7 +150,7 @@ func (l *Lookalikes) Check(host string) string {
 				}
 				continue
 			}
-			sk := skeleton(c)
+			sk := sks[i]
 			switch {
 			case sk == b.skeleton && len(b.label) >= 4:
 				return b.brand

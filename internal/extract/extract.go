@@ -74,31 +74,29 @@ func (x *Extractor) Lookalikes() *Lookalikes { return x.look }
 
 var (
 	defangRE  = regexp.MustCompile(`(?i)\[\.\]|\(\.\)|\{\.\}|\[dot\]|\(dot\)|\[:\]|\[://\]|\[@\]|\[at\]|\(at\)|\bhxxps?\b|\bhxxp\b|\bh\*\*ps?\b|\bfxp\b`)
-	urlRE     = regexp.MustCompile(`(?i)\b(?:https?|ftp)://[^\s<>"'` + "`" + `{}|\\^\[\]]+|\bwww\.[a-z0-9][a-z0-9-]*(?:\.[a-z0-9-]+)+(?:/[^\s<>"'` + "`" + `{}|\\^\[\]]*)?`)
-	bareRE    = regexp.MustCompile(`(?i)\b(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+(?:com|net|org|info|biz|io|co|uk|cn|ru|ir|kp|hk|tw|sg|us|eu|de|fr|top|xyz|online|site|club|app|live|pro|me|cc|ws|tk|ml|ga|cf|gq|in|jp|kr|ch|nl|be|se|no|pl|it|es|int|gov|edu|ac|mil|org\.uk|co\.uk|ltd|group|consulting|agency|work|jobs|careers|services|digital|global|space|email|link|news|today|vip|asia|ai|cloud|tech|network)\b(?:/[^\s<>"'` + "`" + `{}|\\^\[\]]*)?`)
-	emailRE   = regexp.MustCompile(`(?i)[a-z0-9][a-z0-9._%+\-]{0,63}@(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,24}`)
 	phoneRE   = regexp.MustCompile(`(?:\+|\b00)\s?[1-9][0-9 ()./-]{6,22}[0-9]`)
 	ipRE      = regexp.MustCompile(`\b(?:(?:25[0-5]|2[0-4][0-9]|1?[0-9]?[0-9])\.){3}(?:25[0-5]|2[0-4][0-9]|1?[0-9]?[0-9])\b`)
 	handleRes = []struct {
 		platform string
+		key      string // a lower-case string the text must contain for re to match
 		re       *regexp.Regexp
 	}{
-		{"whatsapp", regexp.MustCompile(`(?i)\b(?:wa\.me/|api\.whatsapp\.com/send/?\?phone=)\+?([0-9]{7,15})`)},
-		{"whatsapp", regexp.MustCompile(`(?i)\bchat\.whatsapp\.com/(?:invite/)?([A-Za-z0-9]{10,40})`)},
-		{"whatsapp", regexp.MustCompile(`(?i)\bwhats\s?app(?:\s+(?:me|number|no\.?|on|at|is))?\s*[:：]?\s*(\+[0-9][0-9 ()-]{6,20}[0-9])`)},
-		{"telegram", regexp.MustCompile(`(?i)\b(?:t\.me|telegram\.me|telegram\.dog)/(?:joinchat/)?([A-Za-z0-9_+]{4,40})`)},
-		{"telegram", regexp.MustCompile(`(?i)\btelegram(?:\s+(?:me|id|handle|username|at|on|is))?\s*[:：]?\s*@([A-Za-z][A-Za-z0-9_]{4,31})`)},
-		{"wechat", regexp.MustCompile(`(?i)(?:\bwe\s?chat|\bweixin|微信)(?:\s*(?:id|号|account|me|at|on|is))?\s*[:：]\s*([A-Za-z][-_A-Za-z0-9]{5,19})`)},
-		{"wechat", regexp.MustCompile(`(?i)(?:\bwe\s?chat|\bweixin|微信)\s+(?:id|号)\s*(?:is\s*)?[:：]?\s*([A-Za-z][-_A-Za-z0-9]{5,19})`)},
-		{"wechat", regexp.MustCompile(`(?i)(?:\bwe\s?chat|\bweixin|微信)[^.\n]{0,40}?\b(?:my |the )?(?:id|username|handle)\s*(?:is|:|：)\s*([A-Za-z][-_A-Za-z0-9]{5,19})`)},
-		{"telegram", regexp.MustCompile(`(?i)\btelegram[^.\n]{0,40}?\b(?:my |the )?(?:id|username|handle)\s*(?:is|:|：)\s*@?([A-Za-z][A-Za-z0-9_]{4,31})`)},
-		{"wechat", regexp.MustCompile(`(?i)\bu\.wechat\.com/([A-Za-z0-9_-]{6,60})`)},
-		{"signal", regexp.MustCompile(`(?i)\bsignal\.(?:me/#p/|group/#)([A-Za-z0-9+_-]{6,80})`)},
-		{"skype", regexp.MustCompile(`(?i)\bskype\s*(?:id|name)?\s*[:：]\s*(live:[A-Za-z0-9._-]{3,40}|[A-Za-z][A-Za-z0-9._,-]{5,31})`)},
-		{"qq", regexp.MustCompile(`(?:\bQQ|qq)\s*(?:号|号码|number|no\.?)?\s*[:：]?\s*([1-9][0-9]{4,10})\b`)},
-		{"line", regexp.MustCompile(`(?i)\bline\.me/(?:ti/p|R/ti/p)/([A-Za-z0-9_~%@-]{4,40})`)},
-		{"viber", regexp.MustCompile(`(?i)\bviber://(?:chat|add)\?number=%?2?B?([0-9]{7,15})`)},
-		{"threema", regexp.MustCompile(`(?i)\bthreema\.id/([A-Z0-9]{8})`)},
+		{"whatsapp", "wa.me|whatsapp.com", regexp.MustCompile(`(?i)\b(?:wa\.me/|api\.whatsapp\.com/send/?\?phone=)\+?([0-9]{7,15})`)},
+		{"whatsapp", "chat.whatsapp", regexp.MustCompile(`(?i)\bchat\.whatsapp\.com/(?:invite/)?([A-Za-z0-9]{10,40})`)},
+		{"whatsapp", "what", regexp.MustCompile(`(?i)\bwhats\s?app(?:\s+(?:me|number|no\.?|on|at|is))?\s*[:：]?\s*(\+[0-9][0-9 ()-]{6,20}[0-9])`)},
+		{"telegram", ".me/", regexp.MustCompile(`(?i)\b(?:t\.me|telegram\.me|telegram\.dog)/(?:joinchat/)?([A-Za-z0-9_+]{4,40})`)},
+		{"telegram", "telegram", regexp.MustCompile(`(?i)\btelegram(?:\s+(?:me|id|handle|username|at|on|is))?\s*[:：]?\s*@([A-Za-z][A-Za-z0-9_]{4,31})`)},
+		{"wechat", "chat|weixin|微信", regexp.MustCompile(`(?i)(?:\bwe\s?chat|\bweixin|微信)(?:\s*(?:id|号|account|me|at|on|is))?\s*[:：]\s*([A-Za-z][-_A-Za-z0-9]{5,19})`)},
+		{"wechat", "chat|weixin|微信", regexp.MustCompile(`(?i)(?:\bwe\s?chat|\bweixin|微信)\s+(?:id|号)\s*(?:is\s*)?[:：]?\s*([A-Za-z][-_A-Za-z0-9]{5,19})`)},
+		{"wechat", "chat|weixin|微信", regexp.MustCompile(`(?i)(?:\bwe\s?chat|\bweixin|微信)[^.\n]{0,40}?\b(?:my |the )?(?:id|username|handle)\s*(?:is|:|：)\s*([A-Za-z][-_A-Za-z0-9]{5,19})`)},
+		{"telegram", "telegram", regexp.MustCompile(`(?i)\btelegram[^.\n]{0,40}?\b(?:my |the )?(?:id|username|handle)\s*(?:is|:|：)\s*@?([A-Za-z][A-Za-z0-9_]{4,31})`)},
+		{"wechat", "u.wechat", regexp.MustCompile(`(?i)\bu\.wechat\.com/([A-Za-z0-9_-]{6,60})`)},
+		{"signal", "signal.", regexp.MustCompile(`(?i)\bsignal\.(?:me/#p/|group/#)([A-Za-z0-9+_-]{6,80})`)},
+		{"skype", "skype", regexp.MustCompile(`(?i)\bskype\s*(?:id|name)?\s*[:：]\s*(live:[A-Za-z0-9._-]{3,40}|[A-Za-z][A-Za-z0-9._,-]{5,31})`)},
+		{"qq", "qq", regexp.MustCompile(`(?:\bQQ|qq)\s*(?:号|号码|number|no\.?)?\s*[:：]?\s*([1-9][0-9]{4,10})\b`)},
+		{"line", "line.me", regexp.MustCompile(`(?i)\bline\.me/(?:ti/p|R/ti/p)/([A-Za-z0-9_~%@-]{4,40})`)},
+		{"viber", "viber", regexp.MustCompile(`(?i)\bviber://(?:chat|add)\?number=%?2?B?([0-9]{7,15})`)},
+		{"threema", "threema", regexp.MustCompile(`(?i)\bthreema\.id/([A-Z0-9]{8})`)},
 	}
 )
 
@@ -272,14 +270,11 @@ func (x *Extractor) scanText(r *Result, add addFunc, f Field) {
 		defanged = true
 		text = refang(text)
 	}
-	hasURL := strings.Contains(text, "://") || strings.Contains(text, "www.")
-	if hasURL {
-		for _, u := range urlRE.FindAllString(text, 300) {
-			x.addURL(r, add, u, f.Name, defanged, "")
-		}
+	for _, u := range findURLs(text, 300) {
+		x.addURL(r, add, u, f.Name, defanged, "")
 	}
-	// Bare domains ("lockheed-careers.com/jd"): look only at words with a
-	// dot, so the expensive pattern runs on a few short strings.
+	// Bare domains ("lockheed-careers.com/jd"): words with a dot whose last
+	// label is a known top-level domain.
 	seenBare := 0
 	for _, w := range strings.FieldsFunc(text, isSpaceOrQuote) {
 		if seenBare >= 300 || strings.IndexByte(w, '.') < 0 || strings.Contains(w, "://") || strings.IndexByte(w, '@') >= 0 {
@@ -289,19 +284,17 @@ func (x *Extractor) scanText(r *Result, add addFunc, f Field) {
 		if len(w) < 7 || strings.HasPrefix(strings.ToLower(w), "www.") {
 			continue
 		}
-		if m := bareRE.FindString(w); m != "" && strings.HasPrefix(w, m[:1]) && len(m) >= len(w)-1 {
+		if m := bareDomain(w); m != "" {
 			seenBare++
 			x.addURL(r, add, "http://"+m, f.Name, defanged, "")
 		}
 	}
-	if strings.IndexByte(text, '@') >= 0 {
-		for _, e := range emailRE.FindAllString(text, 200) {
-			if n := indicator.NormalizeEmail(strings.TrimRight(e, ".")); n != "" {
-				x.addEmail(r, add, n, f.Name)
-			}
+	for _, e := range findEmails(text, 200) {
+		if n := indicator.NormalizeEmail(e); n != "" {
+			x.addEmail(r, add, n, f.Name)
 		}
 	}
-	if strings.IndexByte(text, '+') >= 0 || strings.Contains(text, "00") {
+	if mayHavePhone(text) {
 		for _, ph := range phoneRE.FindAllString(text, 100) {
 			if n := indicator.NormalizePhone(ph); n != "" {
 				if add(indicator.Phone, n, f.Name) {
@@ -311,10 +304,11 @@ func (x *Extractor) scanText(r *Result, add addFunc, f Field) {
 		}
 	}
 	low := strings.ToLower(text)
-	if strings.Contains(low, "wa.me") || strings.Contains(low, "whats") || strings.Contains(low, "t.me") || strings.Contains(low, "telegram") ||
-		strings.Contains(low, "chat") || strings.Contains(low, "weixin") || strings.Contains(text, "微信") || strings.Contains(low, "signal.") ||
-		strings.Contains(low, "skype") || strings.Contains(low, "qq") || strings.Contains(low, "line.me") || strings.Contains(low, "viber") || strings.Contains(low, "threema") {
-		for _, h := range handleRes {
+	for _, h := range handleRes {
+		if !containsAny(low, h.key) {
+			continue
+		}
+		{
 			for _, m := range h.re.FindAllStringSubmatch(text, 20) {
 				v := m[1]
 				if h.platform == "whatsapp" && strings.ContainsAny(v, " ()-+") || h.platform == "whatsapp" && isDigits(v) {
@@ -482,4 +476,166 @@ func textDomain(text string) string {
 		return ""
 	}
 	return indicator.Registrable(h)
+}
+
+// containsAny reports whether s contains any of the "|"-separated keys.
+func containsAny(s, keys string) bool {
+	for _, k := range strings.Split(keys, "|") {
+		if strings.Contains(s, k) {
+			return true
+		}
+	}
+	return false
+}
+
+// mayHavePhone reports whether text has "+" or "00" before a digit, the
+// start of an international number.
+func mayHavePhone(text string) bool {
+	for i := 0; i+1 < len(text); i++ {
+		switch {
+		case text[i] == '+' && (isDigit(text[i+1]) || text[i+1] == ' ' && i+2 < len(text) && isDigit(text[i+2])):
+			return true
+		case text[i] == '0' && text[i+1] == '0' && (i == 0 || !isDigit(text[i-1]) && text[i-1] != ':' && text[i-1] != '.') && i+2 < len(text) && text[i+2] >= '1' && text[i+2] <= '9':
+			return true
+		}
+	}
+	return false
+}
+
+// urlStop ends a URL written in text.
+func urlStop(c byte) bool {
+	switch c {
+	case ' ', '\t', '\n', '\r', '<', '>', '"', '\'', '`', '{', '}', '|', '\\', '^', '[', ']':
+		return true
+	}
+	return c < 0x20
+}
+
+// findURLs finds http, https and ftp URLs and www. host names in text.
+func findURLs(text string, limit int) []string {
+	var out []string
+	for i := 0; i < len(text) && len(out) < limit; {
+		j := strings.Index(text[i:], "://")
+		if j < 0 {
+			break
+		}
+		p := i + j
+		s := p
+		for s > 0 && isAlpha(text[s-1]) && p-s < 6 {
+			s--
+		}
+		scheme := strings.ToLower(text[s:p])
+		e := p + 3
+		for e < len(text) && !urlStop(text[e]) {
+			e++
+		}
+		if (scheme == "http" || scheme == "https" || scheme == "ftp") && e > p+3 {
+			out = append(out, text[s:e])
+		}
+		i = e
+	}
+	for i := 0; i < len(text) && len(out) < limit; {
+		j := strings.Index(text[i:], "www.")
+		if j < 0 {
+			j = strings.Index(text[i:], "WWW.")
+			if j < 0 {
+				break
+			}
+		}
+		s := i + j
+		e := s
+		for e < len(text) && !urlStop(text[e]) {
+			e++
+		}
+		if s == 0 || !(isAlnum(text[s-1]) || text[s-1] == '/' || text[s-1] == '.' || text[s-1] == '@' || text[s-1] == '-') {
+			if host, _, _ := strings.Cut(text[s:e], "/"); strings.Count(host, ".") >= 2 {
+				out = append(out, text[s:e])
+			}
+		}
+		i = max(e, s+4)
+	}
+	return out
+}
+
+func isAlpha(c byte) bool { return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' }
+func isAlnum(c byte) bool { return isAlpha(c) || isDigit(c) }
+
+func isLocalChar(c byte) bool {
+	return isAlnum(c) || c == '.' || c == '_' || c == '%' || c == '+' || c == '-'
+}
+
+func isHostChar(c byte) bool { return isAlnum(c) || c == '.' || c == '-' }
+
+// findEmails finds addresses around each @ in text.
+func findEmails(text string, limit int) []string {
+	var out []string
+	for i := 0; i < len(text) && len(out) < limit; {
+		j := strings.IndexByte(text[i:], '@')
+		if j < 0 {
+			break
+		}
+		at := i + j
+		s := at
+		for s > 0 && isLocalChar(text[s-1]) && at-s < 64 {
+			s--
+		}
+		e := at + 1
+		for e < len(text) && isHostChar(text[e]) && e-at < 253 {
+			e++
+		}
+		local := strings.TrimLeft(text[s:at], ".")
+		host := strings.Trim(text[at+1:e], ".-")
+		i = max(e, at+1)
+		if local == "" || !strings.Contains(host, ".") {
+			continue
+		}
+		tld := host[strings.LastIndexByte(host, '.')+1:]
+		if len(tld) < 2 || !allAlpha(tld) {
+			continue
+		}
+		out = append(out, local+"@"+host)
+	}
+	return out
+}
+
+func allAlpha(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if !isAlpha(s[i]) && s[i] < 0x80 {
+			return false
+		}
+	}
+	return s != ""
+}
+
+// bareDomain returns w's host (and path) when w is a host name with a
+// known top-level domain, like "lockheed-careers.com/jd"; else "".
+func bareDomain(w string) string {
+	host, _, _ := strings.Cut(w, "/")
+	labels := strings.Split(strings.ToLower(host), ".")
+	if len(labels) < 2 {
+		return ""
+	}
+	for _, l := range labels {
+		if l == "" || len(l) > 63 || l[0] == '-' || l[len(l)-1] == '-' {
+			return ""
+		}
+		for i := 0; i < len(l); i++ {
+			if !isAlnum(l[i]) && l[i] != '-' {
+				return ""
+			}
+		}
+	}
+	tld := labels[len(labels)-1]
+	if !bareTLDs[tld] {
+		return ""
+	}
+	return w
+}
+
+var bareTLDs = map[string]bool{}
+
+func init() {
+	for _, t := range strings.Fields(`com net org info biz io co uk cn ru ir kp hk tw sg us eu de fr top xyz online site club app live pro me cc ws tk ml ga cf gq in jp kr ch nl be se no pl it es int gov edu ac mil ltd group consulting agency work jobs careers services digital global space email link news today vip asia ai cloud tech network`) {
+		bareTLDs[t] = true
+	}
 }

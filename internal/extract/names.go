@@ -10,8 +10,8 @@ var (
 	introRE = regexp.MustCompile(`(?:[Mm]y name is|I am|I'm|[Tt]his is)\s+((?:[A-Z][a-z'’-]+|[A-Z]{2,})(?:\s(?:[A-Z][a-z'’-]+|[A-Z]{2,})){1,2})\b`)
 	// "my colleague Dr Anna Lee" (a second persona joining the thread)
 	colleagueRE = regexp.MustCompile(`(?i:colleague|associate|partner|assistant|secretary)(?:,)?\s+(?:(?:Dr|Prof|Mr|Mrs|Ms|Miss)\.?\s+)?((?:[A-Z][a-z'’-]+)(?:\s[A-Z][a-z'’-]+){1,2})\b`)
-	// A sign-off followed by a name line.
-	signoffRE = regexp.MustCompile(`(?im)^\s*(?:best|kind|warm|warmest|many)?\s*(?:regards|wishes|thanks|thank you|sincerely|cheers|yours(?: sincerely| faithfully)?|best)\s*,?\s*\n+\s*(?:(?:Dr|Prof|Mr|Mrs|Ms)\.?\s+)?([A-Z][a-z'’-]+(?:\s[A-Z][a-z'’-]+){1,2})\s*$`)
+	// A name on its own line: two or three capitalised words.
+	nameLineRE = regexp.MustCompile(`^(?:(?:Dr|Prof|Mr|Mrs|Ms)\.?\s+)?[A-Z][a-z'’-]+(?:\s[A-Z][a-z'’-]+){1,2}$`)
 
 	orgSuffix = `(?:Ltd\.?|Limited|LLC|LLP|Inc\.?|GmbH|PLC|Co\.,? Ltd\.?|Group|Consulting|Consultancy|Consultants|Partners|Associates|Advisory|Advisors|Advisers|Capital|Holdings|Executive Search|Search|Headhunters?|Recruitment|Talent|Strategies|Strategy|Insights?|Intelligence|Analytics|Research|Institute|Foundation|Forum|Council|Association|Society|Union|Academy|Think Tank|Network|Agency|Solutions|Ventures|Innov)`
 	orgRE     = regexp.MustCompile(`\b((?:[A-Z][A-Za-z0-9&'’.-]*\s){0,4}?(?:[A-Z][A-Za-z0-9&'’.-]*)\s` + orgSuffix + `)\b`)
@@ -38,7 +38,6 @@ func personNames(text string) []string {
 	}
 	var out []string
 	seen := map[string]bool{}
-	low := strings.ToLower(text)
 	keep := func(n string) {
 		n = strings.TrimSpace(n)
 		f := strings.Fields(n)
@@ -48,20 +47,43 @@ func personNames(text string) []string {
 		seen[n] = true
 		out = append(out, n)
 	}
-	if strings.Contains(low, "name is") || strings.Contains(low, "i am") || strings.Contains(low, "i'm") || strings.Contains(low, "this is") {
-		for _, m := range introRE.FindAllStringSubmatch(text, 5) {
-			keep(m[1])
+	// Run the patterns only on short windows that start at a trigger word.
+	windows := func(triggers []string, re *regexp.Regexp) {
+		for _, t := range triggers {
+			for i, n := 0, 0; n < 5; n++ {
+				j := strings.Index(text[i:], t)
+				if j < 0 {
+					break
+				}
+				at := i + j
+				w := text[at:min(len(text), at+120)]
+				if m := re.FindStringSubmatch(w); m != nil {
+					keep(m[1])
+				}
+				i = at + len(t)
+			}
 		}
 	}
-	if strings.Contains(low, "colleague") || strings.Contains(low, "associate") || strings.Contains(low, "partner") || strings.Contains(low, "assistant") || strings.Contains(low, "secretary") {
-		for _, m := range colleagueRE.FindAllStringSubmatch(text, 5) {
-			keep(m[1])
+	windows([]string{"My name is", "my name is", "I am ", "I'm ", "This is ", "this is "}, introRE)
+	windows([]string{"colleague", "Colleague", "associate", "Associate", "partner", "Partner", "assistant", "Assistant", "secretary", "Secretary"}, colleagueRE)
+	// Sign-offs are near the end: the name on the line after one.
+	lines := strings.Split(text[max(0, len(text)-1500):], "\n")
+	for i := 0; i+1 < len(lines); i++ {
+		if !signoffs[strings.Trim(strings.ToLower(strings.TrimSpace(lines[i])), ",.!")] {
+			continue
 		}
-	}
-	// Sign-offs are near the end.
-	tail := text[max(0, len(text)-1500):]
-	for _, m := range signoffRE.FindAllStringSubmatch(tail, 3) {
-		keep(m[1])
+		for j := i + 1; j < len(lines) && j < i+3; j++ {
+			if n := strings.TrimSpace(lines[j]); n != "" {
+				if nameLineRE.MatchString(n) {
+					f := strings.Fields(n)
+					if t := strings.TrimSuffix(f[0], "."); t == "Dr" || t == "Prof" || t == "Mr" || t == "Mrs" || t == "Ms" {
+						f = f[1:]
+					}
+					keep(strings.Join(f, " "))
+				}
+				break
+			}
+		}
 	}
 	return out
 }
@@ -135,3 +157,8 @@ func hasOrgWord(line string) bool {
 	}
 	return false
 }
+
+var signoffs = map[string]bool{"regards": true, "best regards": true, "kind regards": true, "warm regards": true,
+	"warmest regards": true, "many thanks": true, "thanks": true, "thank you": true, "best": true, "best wishes": true,
+	"kind wishes": true, "sincerely": true, "yours sincerely": true, "yours faithfully": true, "yours": true, "cheers": true,
+	"with best wishes": true, "all the best": true}
