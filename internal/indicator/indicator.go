@@ -11,6 +11,7 @@ import (
 	"net/url"
 	"regexp"
 	"strings"
+	"unicode/utf8"
 
 	"golang.org/x/net/idna"
 	"golang.org/x/net/publicsuffix"
@@ -58,8 +59,12 @@ func NormalizeLinkedIn(u string) string {
 	if dec, err := url.PathUnescape(slug); err == nil {
 		slug = dec
 	}
+	// An escaped delimiter ends the slug, as it would in a browser.
+	if i := strings.IndexAny(slug, "/?#\"'<>% \t\n\r\f\v"); i >= 0 {
+		slug = slug[:i]
+	}
 	slug = strings.ToLower(strings.TrimRight(slug, "/.,;:!"))
-	if slug == "" {
+	if slug == "" || !utf8.ValidString(slug) {
 		return ""
 	}
 	return "https://www.linkedin.com/in/" + slug
@@ -85,10 +90,31 @@ func NormalizeDomain(s string) string {
 			return ""
 		}
 	}
-	if !strings.Contains(a, ".") {
+	a = strings.TrimSuffix(a, ".")
+	if !validHost(a) {
 		return ""
 	}
 	return a
+}
+
+// validHost reports whether h is a plain ASCII host name: at most 253
+// bytes, at least two non-empty labels of letters, digits, '-' and '_'.
+func validHost(h string) bool {
+	if len(h) > 253 || !strings.Contains(h, ".") {
+		return false
+	}
+	for _, l := range strings.Split(h, ".") {
+		if l == "" || len(l) > 63 {
+			return false
+		}
+		for i := 0; i < len(l); i++ {
+			c := l[i]
+			if !(c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '-' || c == '_') {
+				return false
+			}
+		}
+	}
+	return true
 }
 
 // Registrable returns the registrable domain (eTLD+1) of a normalised host
@@ -118,10 +144,17 @@ func UnicodeDomain(host string) string {
 
 // NormalizeEmail lower-cases an address and its domain (IDN to ASCII).
 func NormalizeEmail(s string) string {
-	s = strings.TrimSpace(strings.Trim(s, "<>\"' "))
-	s = strings.TrimPrefix(strings.ToLower(s), "mailto:")
+	s = strings.ToLower(strings.TrimSpace(s))
+	for {
+		t := strings.TrimSpace(strings.Trim(s, "<>\"' "))
+		t = strings.TrimPrefix(t, "mailto:")
+		if t == s {
+			break
+		}
+		s = t
+	}
 	local, dom, ok := strings.Cut(s, "@")
-	if !ok || local == "" {
+	if !ok || local == "" || strings.ContainsAny(local, " \t\r\n<>\"'@,;:()[]\\") || !utf8.ValidString(local) {
 		return ""
 	}
 	d := NormalizeDomain(dom)
@@ -173,6 +206,9 @@ func NormalizeURL(s string) string {
 	if h == "" {
 		if a, err := netip.ParseAddr(strings.Trim(u.Hostname(), "[]")); err == nil {
 			h = a.String()
+			if a.Is6() && !a.Is4In6() {
+				h = "[" + h + "]"
+			}
 		} else {
 			return ""
 		}
