@@ -150,10 +150,21 @@ func init() {
 // hasOrgWord reports whether a line holds a word that ends or heads an
 // organisation's name, so the patterns run only where they can match.
 func hasOrgWord(line string) bool {
-	for _, w := range strings.Fields(line) {
-		if orgWords[strings.TrimRight(w, ",.;:)")] || orgWords[w] {
+	for i := 0; i < len(line); {
+		// Organisational words start with a capital letter.
+		if c := line[i]; c < 'A' || c > 'Z' || i > 0 && line[i-1] != ' ' && line[i-1] != '(' && line[i-1] != '"' {
+			i++
+			continue
+		}
+		j := i
+		for j < len(line) && line[j] != ' ' && line[j] != '\t' {
+			j++
+		}
+		w := line[i:j]
+		if orgWords[w] || orgWords[strings.TrimRight(w, ",.;:)")] {
 			return true
 		}
+		i = j
 	}
 	return false
 }

@@ -13,6 +13,7 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"sync"
 	"unicode/utf8"
 
 	"portcullis/internal/approach"
@@ -59,11 +60,19 @@ type Parsed struct {
 	Problems []string           // non-fatal parse problems, for the analyst
 }
 
+// readers reuses the 64 KB read buffers across inputs.
+var readers = sync.Pool{New: func() any { return bufio.NewReaderSize(nil, 64<<10) }}
+
 // Parse reads one input and recognises its kind by content.
 func Parse(r io.Reader, lim Limits) (*Parsed, error) {
 	lim = lim.withDefaults()
 	cr := &countingReader{r: r, max: lim.MaxBytes}
-	br := bufio.NewReaderSize(cr, 64<<10)
+	br := readers.Get().(*bufio.Reader)
+	br.Reset(cr)
+	defer func() {
+		br.Reset(nil)
+		readers.Put(br)
+	}()
 	head, _ := br.Peek(8 << 10)
 	head = bytes.TrimPrefix(head, []byte("\xef\xbb\xbf"))
 	if cr.err != nil && !errors.Is(cr.err, io.EOF) && !errors.Is(cr.err, ErrTooLarge) {

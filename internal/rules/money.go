@@ -124,14 +124,16 @@ func currencyLen(text string, i int, words []string) int {
 	return best
 }
 
+var stripSeparators = strings.NewReplacer(",", "", ".", "")
+
 // parseAmount reads "3,000", "3.000", "2 500" or "1,234.50" as a number.
 func parseAmount(s string) float64 {
 	s = strings.ReplaceAll(s, " ", "")
 	// A separator followed by exactly three digits at the end groups thousands.
 	if i := strings.LastIndexAny(s, ".,"); i >= 0 && len(s)-i-1 != 3 {
-		s = strings.NewReplacer(",", "", ".", "").Replace(s[:i]) + "." + s[i+1:]
+		s = stripSeparators.Replace(s[:i]) + "." + s[i+1:]
 	} else {
-		s = strings.NewReplacer(",", "", ".", "").Replace(s)
+		s = stripSeparators.Replace(s)
 	}
 	v, err := strconv.ParseFloat(s, 64)
 	if err != nil {
