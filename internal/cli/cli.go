@@ -44,6 +44,7 @@ Commands:
   rules list            list the detection rules (built-in and --rules DIR)
   rules signals         list the phrase signals rules can use
   rules test [DIR]      run the rules' own test cases
+  intel list|match      show the watchlist, or check a value against it
   version               print the version
 
 Examples:
@@ -71,6 +72,8 @@ func Run(ctx context.Context, args []string, env Env) int {
 		return runAnalyze(ctx, args[1:], env)
 	case "rules":
 		return runRules(args[1:], env)
+	case "intel":
+		return runIntel(args[1:], env)
 	case "version", "--version":
 		fmt.Fprintln(env.Stdout, "portcullis", Version)
 		return ExitOK

@@ -26,13 +26,17 @@ var (
 )
 
 // isLinkedInNotification reports whether m is a notification sent by
-// LinkedIn (by its headers or its sending domain).
+// LinkedIn: from LinkedIn's domain, without failed authentication. A mail
+// that only claims to be LinkedIn (X-LinkedIn headers from another domain,
+// or a linkedin.com From that fails SPF or DMARC) is analysed as email,
+// because it is impersonating LinkedIn.
 func isLinkedInNotification(m *Mail) bool {
-	if m.Header.Get("X-Linkedin-Class") != "" || m.Header.Get("X-Linkedin-Template") != "" {
-		return true
-	}
 	d := m.From.Domain()
-	return d == "linkedin.com" || strings.HasSuffix(d, ".linkedin.com")
+	if d != "linkedin.com" && !strings.HasSuffix(d, ".linkedin.com") {
+		return false
+	}
+	a := m.Auth
+	return a.DMARC != "fail" && a.SPF != "fail" && a.SPF != "softfail"
 }
 
 // linkedInApproach recovers the LinkedIn sender and message from a
