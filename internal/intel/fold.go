@@ -5,6 +5,7 @@ import (
 	"sync"
 	"unicode"
 
+	"github.com/mozillazg/go-pinyin"
 	"golang.org/x/text/runes"
 	"golang.org/x/text/transform"
 	"golang.org/x/text/unicode/norm"
@@ -48,21 +49,31 @@ func foldWords(s string) []string {
 	}
 	var words []string
 	var b strings.Builder
+	var han []rune
+	flushHan := func() {
+		if len(han) > 0 {
+			words = append(words, hanWords(han)...)
+			han = han[:0]
+		}
+	}
 	flush := func() {
+		flushHan()
 		if b.Len() > 0 {
 			words = append(words, b.String())
 			b.Reset()
 		}
 	}
 	for _, r := range strings.ToLower(s) {
+		if len(han) > 0 && !unicode.Is(unicode.Han, r) {
+			flushHan()
+		}
 		switch {
 		case cyrillic[r] != "" || (r >= 'а' && r <= 'я'):
 			b.WriteString(cyrillic[r])
 		case unicode.Is(unicode.Han, r):
-			// Each Chinese character is its own word.
 			flush()
-			b.WriteRune(r)
-			flush()
+			han = append(han, r)
+			continue
 		case unicode.IsLetter(r) || unicode.IsDigit(r):
 			b.WriteRune(r)
 		case r == '-' || r == '.' || r == '\'' || r == '’' || r == '&':
@@ -75,16 +86,48 @@ func foldWords(s string) []string {
 	return words
 }
 
+var pinyinArgs = pinyin.NewArgs() // tone-less readings, first reading of each character
+
+// hanWords romanises a run of Chinese characters with pinyin. A run of two
+// to four characters reads like a name: the surname, then the given name
+// as one word ("李瑞秋" gives "li", "ruiqiu", matching "Li Ruiqiu").
+// Longer runs give one word per character.
+func hanWords(run []rune) []string {
+	syll := make([]string, 0, len(run))
+	for _, r := range run {
+		p := pinyin.SinglePinyin(r, pinyinArgs)
+		if len(p) == 0 || p[0] == "" {
+			syll = append(syll, string(r))
+			continue
+		}
+		syll = append(syll, p[0])
+	}
+	if len(syll) >= 2 && len(syll) <= 4 {
+		return []string{syll[0], strings.Join(syll[1:], "")}
+	}
+	return syll
+}
+
 // legalForms are words that only say what kind of company it is.
 var legalForms = map[string]bool{"ltd": true, "limited": true, "llc": true, "llp": true, "inc": true, "incorporated": true,
 	"co": true, "corp": true, "corporation": true, "company": true, "gmbh": true, "ag": true, "plc": true, "sa": true,
 	"sarl": true, "bv": true, "nv": true, "pte": true, "pty": true, "kk": true, "srl": true, "spa": true,
-	"有": true, "限": true, "公": true, "司": true, "the": true}
+	"the": true}
+
+// chineseLegalForms are company-type suffixes written in Chinese.
+var chineseLegalForms = []string{"股份有限公司", "有限责任公司", "有限公司", "公司", "集团"}
 
 // OrgKey folds an organisation name for comparison: case, accents, scripts,
 // punctuation, spaces and legal forms do not matter ("BR-YR Executive
 // Search Co., Ltd." and "bryr executive search" give the same key).
 func OrgKey(name string) string {
+	name = strings.TrimSpace(name)
+	for _, f := range chineseLegalForms {
+		if n, ok := strings.CutSuffix(name, f); ok && n != "" {
+			name = n
+			break
+		}
+	}
 	var b strings.Builder
 	for _, w := range foldWords(name) {
 		if !legalForms[w] {

@@ -168,3 +168,15 @@ func TestConcurrentMatching(t *testing.T) {
 		}
 	}
 }
+
+func TestChineseFolding(t *testing.T) {
+	if got, want := OrgKey("博睿有限公司"), OrgKey("Borui"); got != want {
+		t.Errorf("OrgKey(博睿有限公司) = %q, want %q", got, want)
+	}
+	if s := nameSimilarity(NameTokens("李瑞秋"), NameTokens("Ruiqiu Li")); s < nameThreshold {
+		t.Errorf("李瑞秋 vs Ruiqiu Li: similarity %.2f", s)
+	}
+	if s := nameSimilarity(NameTokens("沈雪"), NameTokens("Shen Xue")); s < nameThreshold {
+		t.Errorf("沈雪 vs Shen Xue: similarity %.2f", s)
+	}
+}
