@@ -30,7 +30,7 @@ type Watchlist struct {
 	exact   map[string][]*Entry // type + "\x00" + value
 	orgs    map[string][]*Entry // OrgKey of value and aliases
 	persons []*person
-	byFirst map[string][]*person // first letter of each name word
+	byPair  map[string][]*person // pairs of name-word prefixes, see pairKeys
 	maxOrg  int                  // most words in an organisation name
 	Now     func() time.Time
 }
@@ -44,7 +44,7 @@ type person struct {
 
 // New builds a watchlist from entries.
 func New(entries []*Entry) *Watchlist {
-	w := &Watchlist{exact: map[string][]*Entry{}, orgs: map[string][]*Entry{}, byFirst: map[string][]*person{}, Now: time.Now}
+	w := &Watchlist{exact: map[string][]*Entry{}, orgs: map[string][]*Entry{}, byPair: map[string][]*person{}, Now: time.Now}
 	for _, e := range entries {
 		switch e.Type {
 		case indicator.Organization:
@@ -70,10 +70,10 @@ func New(entries []*Entry) *Watchlist {
 			w.persons = append(w.persons, p)
 			seen := map[string]bool{}
 			for _, n := range p.names {
-				for _, t := range n {
-					if k := firstRune(t); !seen[k] {
+				for _, k := range pairKeys(n) {
+					if !seen[k] {
 						seen[k] = true
-						w.byFirst[k] = append(w.byFirst[k], p)
+						w.byPair[k] = append(w.byPair[k], p)
 					}
 				}
 			}
@@ -85,11 +85,33 @@ func New(entries []*Entry) *Watchlist {
 	return w
 }
 
-func firstRune(s string) string {
-	for _, r := range s {
-		return string(r)
+// pairKeys index a name by every pair of its words' first three letters, in
+// sorted order: "Amanda Qiu" and "Qiu Amanda" share "ama|qiu", and so do
+// "Shirly Shen" and "Shirley Shen". A lookup touches a few small buckets
+// however large the watchlist is.
+func pairKeys(words []string) []string {
+	var out []string
+	for i := 0; i < len(words); i++ {
+		for j := i + 1; j < len(words); j++ {
+			a, b := prefix3(words[i]), prefix3(words[j])
+			if b < a {
+				a, b = b, a
+			}
+			out = append(out, a+"|"+b)
+		}
 	}
-	return ""
+	return out
+}
+
+func prefix3(s string) string {
+	n := 0
+	for i := range s {
+		if n == 3 {
+			return s[:i]
+		}
+		n++
+	}
+	return s
 }
 
 // Len returns the number of entries indexed (organisation aliases count once).
@@ -261,13 +283,13 @@ func (w *Watchlist) scanOrgs(f extract.Field, hits map[string]bool, fn func(*Ent
 	}
 }
 
-// personCandidates narrows the persons to those sharing a first letter
-// with one of the name's words.
+// personCandidates narrows the persons to those sharing a pair key with
+// the name.
 func (w *Watchlist) personCandidates(toks []string) []*person {
 	seen := map[*person]bool{}
 	var out []*person
-	for _, t := range toks {
-		for _, p := range w.byFirst[firstRune(t)] {
+	for _, k := range pairKeys(toks) {
+		for _, p := range w.byPair[k] {
 			if !seen[p] {
 				seen[p] = true
 				out = append(out, p)
