@@ -235,6 +235,19 @@ func parseText(r io.Reader, lim Limits) (*Parsed, error) {
 		Kind:     "message",
 		Messages: []approach.Message{{From: "sender", Text: text}},
 	}
+	// A pasted chat export becomes a thread with the first author as sender.
+	if msgs, preface := chatThread(text); msgs != nil {
+		if preface != "" {
+			msgs[0].Text = preface + "\n\n" + msgs[0].Text
+		}
+		a.Messages = msgs
+		author := firstAuthor(text)
+		if ph := strings.TrimSpace(author); strings.HasPrefix(ph, "+") {
+			a.Sender = &approach.Sender{Phone: ph}
+		} else if author != "" {
+			a.Sender = &approach.Sender{Name: author}
+		}
+	}
 	return &Parsed{Kind: KindText, Approach: a, Problems: problems}, nil
 }
 
