@@ -74,6 +74,10 @@ func runAnalyze(ctx context.Context, args []string, env Env) int {
 		fmt.Fprintf(env.Stderr, "portcullis analyze: --format must be text or json, not %q\n", o.format)
 		return ExitUsage
 	}
+	if o.maxMB < 1 || o.maxMB > 4096 {
+		fmt.Fprintf(env.Stderr, "portcullis analyze: --max-size must be between 1 and 4096 MB, not %d\n", o.maxMB)
+		return ExitUsage
+	}
 	if o.failOn != "" && analysis.LevelRank(o.failOn) < 1 {
 		fmt.Fprintf(env.Stderr, "portcullis analyze: --fail-on must be low, medium, high or critical, not %q\n", o.failOn)
 		return ExitUsage
@@ -106,7 +110,7 @@ func runAnalyze(ctx context.Context, args []string, env Env) int {
 
 	inputs, walkErrs := collectInputs(paths)
 	for _, e := range walkErrs {
-		fmt.Fprintf(env.Stderr, "error: %v\n", e)
+		fmt.Fprintf(env.Stderr, "error: %s\n", safe(e.Error()))
 	}
 	color := o.format == "text" && isTerminal(env.Stdout) && env.Getenv("NO_COLOR") == ""
 	showProgress := o.progress && len(inputs) > 1 && anyDir(paths)
@@ -120,14 +124,10 @@ func runAnalyze(ctx context.Context, args []string, env Env) int {
 		done++
 		if err != nil {
 			bad++
-			if o.format == "json" {
-				fmt.Fprintf(env.Stderr, "error: %s: %v\n", in.name, err)
-			} else {
-				fmt.Fprintf(env.Stdout, "%s: error: %v\n\n", in.name, err)
-			}
+			fmt.Fprintf(env.Stderr, "error: %s: %s\n", safe(in.name), safe(err.Error()))
 		} else {
 			for _, p := range res.Problems {
-				fmt.Fprintf(env.Stderr, "warning: %s: %s\n", in.name, p)
+				fmt.Fprintf(env.Stderr, "warning: %s: %s\n", safe(in.name), safe(p))
 			}
 			if analysis.LevelRank(res.Level) >= analysis.LevelRank("medium") {
 				flagged++
@@ -191,28 +191,52 @@ func collectInputs(paths []string) ([]input, []error) {
 			continue
 		}
 		var files []string
-		err = filepath.WalkDir(p, func(path string, d fs.DirEntry, err error) error {
+		// Walk the directory a symlink points to, but name files by the
+		// path as given.
+		root, err := filepath.EvalSymlinks(p)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("%s: %w", p, unwrapPathError(err)))
+			continue
+		}
+		err = filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
+			shown := p
+			if rel, rerr := filepath.Rel(root, path); rerr == nil && rel != "." {
+				shown = filepath.Join(p, rel)
+			}
 			if err != nil {
-				errs = append(errs, fmt.Errorf("%s: %w", path, unwrapPathError(err)))
+				errs = append(errs, fmt.Errorf("%s: %w", shown, unwrapPathError(err)))
 				if d != nil && d.IsDir() {
 					return fs.SkipDir
 				}
 				return nil
 			}
 			name := d.Name()
-			if strings.HasPrefix(name, ".") && path != p {
+			if strings.HasPrefix(name, ".") && path != root {
 				if d.IsDir() {
 					return fs.SkipDir
 				}
 				return nil
 			}
-			if d.Type().IsRegular() {
-				files = append(files, path)
+			switch {
+			case d.Type().IsRegular():
+				files = append(files, shown)
+			case d.Type()&fs.ModeSymlink != 0:
+				// Follow links to files; links to directories could loop.
+				if st, err := os.Stat(path); err == nil && st.Mode().IsRegular() {
+					files = append(files, shown)
+				} else if err == nil && st.IsDir() {
+					errs = append(errs, fmt.Errorf("%s: a link to a directory; give that directory itself to analyse it", shown))
+				} else if err != nil {
+					errs = append(errs, fmt.Errorf("%s: %w", shown, unwrapPathError(err)))
+				}
 			}
 			return nil
 		})
 		if err != nil {
 			errs = append(errs, err)
+		}
+		if len(files) == 0 {
+			errs = append(errs, fmt.Errorf("%s: no files to analyse in this directory", p))
 		}
 		sort.Strings(files)
 		for _, f := range files {

@@ -44,6 +44,10 @@ func runRules(args []string, env Env) int {
 	if err != nil {
 		return flagError(err)
 	}
+	if format != "text" && (format != "json" || sub != "list") {
+		fmt.Fprintf(env.Stderr, "portcullis rules %s: --format must be text%s, not %q\n", sub, map[bool]string{true: " or json", false: ""}[sub == "list"], format)
+		return ExitUsage
+	}
 	switch sub {
 	case "list":
 		eng, err := rules.Compile(rules.Options{Dirs: dirs})
