@@ -193,3 +193,48 @@ func parseDate(s string) (time.Time, error) {
 	}
 	return time.Parse("2006-01-02", s)
 }
+
+// WriteCSV writes entries in the format ReadCSV reads, with validity
+// columns, so that export then import loses nothing.
+func WriteCSV(w io.Writer, entries []*Entry) error {
+	cw := csv.NewWriter(w)
+	head := append(append([]string{}, CSVHeader...), "source_url", "valid_from", "valid_until")
+	if err := cw.Write(head); err != nil {
+		return err
+	}
+	date := func(t time.Time) string {
+		if t.IsZero() {
+			return ""
+		}
+		return t.UTC().Format(time.RFC3339)
+	}
+	for _, e := range entries {
+		rec := []string{string(e.Type), e.Value, e.Kind, strings.Join(e.Aliases, ";"),
+			strings.Join(e.ContextOrganizations, ";"), strings.Join(e.ContextLocations, ";"),
+			e.Source.Name, e.Source.Date, e.TLP, strconv.Itoa(e.Confidence), strings.Join(e.Tags, ";"), e.Description,
+			e.Source.URL, date(e.ValidFrom), date(e.ValidUntil)}
+		if err := cw.Write(rec); err != nil {
+			return err
+		}
+	}
+	cw.Flush()
+	return cw.Error()
+}
+
+// TLPRank orders TLP 2.0 levels: clear 0, green 1, amber 2, amber+strict 3,
+// red 4; -1 for an unknown level.
+func TLPRank(tlp string) int {
+	switch strings.ToLower(strings.TrimPrefix(strings.ToLower(tlp), "tlp:")) {
+	case "clear", "white":
+		return 0
+	case "green":
+		return 1
+	case "amber":
+		return 2
+	case "amber+strict":
+		return 3
+	case "red":
+		return 4
+	}
+	return -1
+}

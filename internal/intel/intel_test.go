@@ -180,3 +180,26 @@ func TestChineseFolding(t *testing.T) {
 		t.Errorf("沈雪 vs Shen Xue: similarity %.2f", s)
 	}
 }
+
+func TestCSVRoundTrip(t *testing.T) {
+	seed := Seed()
+	var b strings.Builder
+	if err := WriteCSV(&b, seed); err != nil {
+		t.Fatal(err)
+	}
+	back, err := ReadCSV(strings.NewReader(b.String()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(back) != len(seed) {
+		t.Fatalf("read back %d entries, wrote %d", len(back), len(seed))
+	}
+	for i := range seed {
+		a, c := seed[i], back[i]
+		if a.Type != c.Type || a.Value != c.Value || a.Kind != c.Kind || strings.Join(a.Aliases, ";") != strings.Join(c.Aliases, ";") ||
+			a.TLP != c.TLP || a.Confidence != c.Confidence || a.Source != c.Source || a.Description != c.Description ||
+			strings.Join(a.ContextOrganizations, ";") != strings.Join(c.ContextOrganizations, ";") {
+			t.Errorf("entry %d changed:\n%+v\n%+v", i, a, c)
+		}
+	}
+}
