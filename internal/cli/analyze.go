@@ -17,6 +17,7 @@ import (
 
 	"portcullis/internal/analysis"
 	"portcullis/internal/extract"
+	"portcullis/internal/intel"
 	"portcullis/internal/message"
 	"portcullis/internal/rules"
 )
@@ -47,8 +48,7 @@ type analyzeOpts struct {
 	failOn   string
 	rules    multiFlag
 	own      multiFlag
-	watch    multiFlag
-	noSeed   bool
+	wl       watchlistOptions
 	maxMB    int
 	workers  int
 	progress bool
@@ -61,8 +61,7 @@ func runAnalyze(ctx context.Context, args []string, env Env) int {
 	fs.StringVar(&o.failOn, "fail-on", "", "exit 1 when any input reaches this `level` (low, medium, high, critical)")
 	fs.Var(&o.rules, "rules", "add site rules from `DIR` (or one .yaml file); repeatable")
 	fs.Var(&o.own, "own-domain", "the legislature's own mail `domains`, for lookalike checks (default parliament.uk; env PORTCULLIS_OWN_DOMAINS)")
-	fs.Var(&o.watch, "watchlist", "add watchlist entries from a CSV `FILE` (see 'portcullis intel --help'); repeatable")
-	fs.BoolVar(&o.noSeed, "no-seed", false, "leave out the watchlist shipped with Portcullis (public MI5, BfV and other warnings)")
+	o.wl.register(fs)
 	fs.IntVar(&o.maxMB, "max-size", 64, "refuse inputs larger than this many `MB`")
 	fs.IntVar(&o.workers, "workers", runtime.GOMAXPROCS(0), "inputs analysed in parallel")
 	fs.BoolVar(&o.progress, "progress", true, "show progress on stderr when analysing directories")
@@ -100,12 +99,12 @@ func runAnalyze(ctx context.Context, args []string, env Env) int {
 		fmt.Fprintf(env.Stderr, "portcullis analyze: rules: %v\n", err)
 		return ExitUsage
 	}
-	wl, err := loadWatchlist(o.watch, !o.noSeed)
+	entries, err := o.wl.entries(ctx, env)
 	if err != nil {
 		fmt.Fprintf(env.Stderr, "portcullis analyze: %v\n", err)
 		return ExitUsage
 	}
-	an := analysis.New(eng, wl)
+	an := analysis.New(eng, intel.New(entries))
 	an.Limits = message.Limits{MaxBytes: int64(o.maxMB) << 20}
 
 	inputs, walkErrs := collectInputs(paths)

@@ -44,7 +44,8 @@ Commands:
   rules list            list the detection rules (built-in and --rules DIR)
   rules signals         list the phrase signals rules can use
   rules test [DIR]      run the rules' own test cases
-  intel list|match      show the watchlist, or check a value against it
+  intel list|match|add|expire|import|export
+                        the watchlist of hostile and known-good indicators
   version               print the version
 
 Examples:
@@ -73,7 +74,7 @@ func Run(ctx context.Context, args []string, env Env) int {
 	case "rules":
 		return runRules(args[1:], env)
 	case "intel":
-		return runIntel(args[1:], env)
+		return runIntel(ctx, args[1:], env)
 	case "version", "--version":
 		fmt.Fprintln(env.Stdout, "portcullis", Version)
 		return ExitOK
