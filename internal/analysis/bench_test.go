@@ -1,6 +1,8 @@
 package analysis
 
 import (
+	"portcullis/internal/testenv"
+
 	"bytes"
 	"io/fs"
 	"math/rand/v2"
@@ -14,7 +16,7 @@ import (
 )
 
 // benchCorpusDir is the shared mail corpus, read in place and never copied.
-const benchCorpusDir = "../../../shared/corpora"
+var benchCorpusDir = testenv.Shared("corpora")
 
 // benchFile is one input held in memory.
 type benchFile struct {

@@ -1,6 +1,8 @@
 package analysis
 
 import (
+	"portcullis/internal/testenv"
+
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -9,7 +11,7 @@ import (
 	"testing"
 )
 
-const corpusDir = "../../../shared/corpora"
+var corpusDir = testenv.Shared("corpora")
 
 func requireCorpus(t testing.TB) {
 	t.Helper()

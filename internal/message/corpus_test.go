@@ -1,13 +1,15 @@
 package message
 
 import (
+	"portcullis/internal/testenv"
+
 	"os"
 	"path/filepath"
 	"testing"
 )
 
 // corpusDir is the shared mail corpus, read in place and never copied.
-const corpusDir = "../../../shared/corpora"
+var corpusDir = testenv.Shared("corpora")
 
 // TestCorpusParses parses every corpus mail: none may fail or panic, and a
 // mail must come out as mail with a sender or some text.

@@ -1,6 +1,8 @@
 package stix
 
 import (
+	"portcullis/internal/testenv"
+
 	"bytes"
 	"encoding/json"
 	"fmt"
@@ -16,7 +18,7 @@ import (
 
 // schemaDir holds the OASIS STIX 2.1 JSON schemas, shared beside the
 // project (see its README).
-var schemaDir = filepath.Join("..", "..", "..", "shared", "stix2.1-schemas", "schemas")
+var schemaDir = testenv.Shared("stix2.1-schemas", "schemas")
 
 // schemaBase is the $id prefix of every OASIS schema; their $refs are
 // relative to it.
