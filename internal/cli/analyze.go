@@ -104,6 +104,16 @@ func runAnalyze(ctx context.Context, args []string, env Env) int {
 		fmt.Fprintf(env.Stderr, "portcullis analyze: %v\n", err)
 		return ExitUsage
 	}
+	// The legislature's own domains are allowlisted: mail that really comes
+	// from them (authenticated) is not an outside approach.
+	ownDomains := own
+	if ownDomains == nil {
+		ownDomains = extract.DefaultOwnDomains
+	}
+	for _, d := range ownDomains {
+		entries = append(entries, &intel.Entry{Type: "domain", Value: d, Kind: intel.Allow, TLP: "clear", Confidence: 100,
+			Source: intel.Source{Name: "the legislature's own domains (--own-domain)"}})
+	}
 	an := analysis.New(eng, intel.New(entries))
 	an.Limits = message.Limits{MaxBytes: int64(o.maxMB) << 20}
 
