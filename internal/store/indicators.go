@@ -68,7 +68,7 @@ func Key(t indicator.Type, v string) (key, display string) {
 	return display, display
 }
 
-// upsertColumns are the columns rowFor gives values for, in order, with
+// upsertColumns are the columns appendArgs gives values for, in order, with
 // the PostgreSQL array type each is sent as (see upsertPostgres); the
 // last two, the times, take one value for the whole statement.
 var upsertColumns = []struct{ name, pgArray string }{
@@ -113,13 +113,16 @@ func (db *DB) sqliteUpsertSQL(n int) string {
 	return b.String()
 }
 
+// row is a validated entry waiting to be written.
 type row struct {
-	key  [3]string // type, value, source_name
-	args []any
+	key       [3]string // type, value (normalised), source_name: the unique key
+	display   string
+	kind, tlp string // with defaults applied
+	e         *intel.Entry
 }
 
-// rowFor validates e and turns it into the arguments of one row.
-func (db *DB) rowFor(e *intel.Entry, now any) (row, error) {
+// rowFor validates e and works out its key.
+func rowFor(e *intel.Entry) (row, error) {
 	if e == nil {
 		return row{}, errorf(ErrInvalid, "entry is nil")
 	}
@@ -152,24 +155,29 @@ func (db *DB) rowFor(e *intel.Entry, now any) (row, error) {
 	if !e.ValidFrom.IsZero() && !e.ValidUntil.IsZero() && !e.ValidFrom.Before(e.ValidUntil) {
 		return row{}, errorf(ErrInvalid, "valid_from is not before valid_until")
 	}
-	src := strings.TrimSpace(e.Source.Name)
-	search := []string{key, display, src}
-	search = append(search, e.Aliases...)
-	search = append(search, e.Tags...)
-	search = append(search, e.ContextOrganizations...)
-	search = append(search, e.ContextLocations...)
-	search = append(search, e.Description)
-	return row{
-		key: [3]string{string(e.Type), key, src},
-		args: []any{
-			IndicatorID(e.Type, key, src), string(e.Type), key, display, kind,
-			jsonList(e.Aliases), jsonList(e.ContextOrganizations), jsonList(e.ContextLocations),
-			src, e.Source.URL, e.Source.Date, tlp, e.Confidence,
-			db.nullTime(e.ValidFrom), db.nullTime(e.ValidUntil),
-			e.Description, jsonList(e.Tags), strings.ToLower(strings.Join(search, "\n")),
-			now, now,
-		},
-	}, nil
+	return row{key: [3]string{string(e.Type), key, strings.TrimSpace(e.Source.Name)},
+		display: display, kind: kind, tlp: tlp, e: e}, nil
+}
+
+// appendArgs appends the values of r's columns (upsertColumns) to dst.
+// They are made batch by batch, so a large import does not hold them all.
+func (db *DB) appendArgs(dst []any, r row, now any) []any {
+	e, key, src := r.e, r.key[1], r.key[2]
+	var search strings.Builder
+	for _, s := range [][]string{{key, r.display, src}, e.Aliases, e.Tags, e.ContextOrganizations, e.ContextLocations, {e.Description}} {
+		for _, v := range s {
+			search.WriteString(v)
+			search.WriteByte('\n')
+		}
+	}
+	return append(dst,
+		IndicatorID(e.Type, key, src), string(e.Type), key, r.display, r.kind,
+		jsonList(e.Aliases), jsonList(e.ContextOrganizations), jsonList(e.ContextLocations),
+		src, e.Source.URL, e.Source.Date, r.tlp, e.Confidence,
+		db.nullTime(e.ValidFrom), db.nullTime(e.ValidUntil),
+		e.Description, jsonList(e.Tags), strings.ToLower(search.String()),
+		now, now,
+	)
 }
 
 // PutIndicators adds entries to the watchlist, or updates those already
@@ -178,11 +186,10 @@ func (db *DB) rowFor(e *intel.Entry, now any) (row, error) {
 // entries are left alone and counted in neither number. Expiry is not
 // touched: an indicator expired by hand stays expired when re-imported.
 func (db *DB) PutIndicators(ctx context.Context, entries []*intel.Entry) (inserted, updated int, err error) {
-	now := db.d.time(db.Now())
 	rows := make([]row, 0, len(entries))
 	seen := make(map[[3]string]int, len(entries))
 	for i, e := range entries {
-		r, err := db.rowFor(e, now)
+		r, err := rowFor(e)
 		if err != nil {
 			return 0, 0, fmt.Errorf("store: put indicators: entry %d: %w", i+1, err)
 		}
@@ -209,7 +216,7 @@ func (db *DB) PutIndicators(ctx context.Context, entries []*intel.Entry) (insert
 		return 0, 0, fmt.Errorf("store: put indicators: %w", mapError(err))
 	}
 	defer tx.Rollback()
-	inserted, updated, err = db.upsert(ctx, tx, rows)
+	inserted, updated, err = db.upsert(ctx, tx, rows, db.d.time(db.Now()))
 	if err != nil {
 		return 0, 0, fmt.Errorf("store: put indicators: %w", mapError(err))
 	}
@@ -242,11 +249,11 @@ const postgresUpsertRows = 10_000
 
 // upsertPostgres sends each column as one array and unnests them on the
 // server: far fewer parameters to encode and parse than a VALUES list.
-func (db *DB) upsertPostgres(ctx context.Context, tx *sql.Tx, rows []row) (inserted, updated int, err error) {
+func (db *DB) upsertPostgres(ctx context.Context, tx *sql.Tx, rows []row, now any) (inserted, updated int, err error) {
 	arrays := upsertColumns[:len(upsertColumns)-2]
 	var b strings.Builder
-	now := len(arrays) + 1 // the parameter for created_at and updated_at
-	fmt.Fprintf(&b, "INSERT INTO indicators (%s) SELECT u.*, $%d, $%d FROM unnest(", indicatorColumns, now, now)
+	nowParam := len(arrays) + 1 // for created_at and updated_at
+	fmt.Fprintf(&b, "INSERT INTO indicators (%s) SELECT u.*, $%d, $%d FROM unnest(", indicatorColumns, nowParam, nowParam)
 	for i, c := range arrays {
 		if i > 0 {
 			b.WriteString(", ")
@@ -257,32 +264,38 @@ func (db *DB) upsertPostgres(ctx context.Context, tx *sql.Tx, rows []row) (inser
 	q := b.String()
 	for start := 0; start < len(rows); start += postgresUpsertRows {
 		batch := rows[start:min(start+postgresUpsertRows, len(rows))]
+		// Each row's values, then one array per column.
+		vals := make([]any, 0, len(batch)*len(upsertColumns))
+		for _, r := range batch {
+			vals = db.appendArgs(vals, r, now)
+		}
+		at := func(i, c int) any { return vals[i*len(upsertColumns)+c] }
 		args := make([]any, 0, len(arrays)+1)
 		for c, col := range arrays {
 			switch col.pgArray {
 			case "int[]":
 				v := make([]int, len(batch))
-				for i, r := range batch {
-					v[i] = r.args[c].(int)
+				for i := range batch {
+					v[i] = at(i, c).(int)
 				}
 				args = append(args, v)
 			case "timestamptz[]":
 				v := make([]*time.Time, len(batch))
-				for i, r := range batch {
-					if t, ok := r.args[c].(time.Time); ok {
+				for i := range batch {
+					if t, ok := at(i, c).(time.Time); ok {
 						v[i] = &t
 					}
 				}
 				args = append(args, v)
 			default:
 				v := make([]string, len(batch))
-				for i, r := range batch {
-					v[i] = r.args[c].(string)
+				for i := range batch {
+					v[i] = at(i, c).(string)
 				}
 				args = append(args, v)
 			}
 		}
-		args = append(args, batch[0].args[len(arrays)]) // created_at = updated_at = now
+		args = append(args, now) // created_at = updated_at
 		// ON CONFLICT arbitrates one unique index, (type, value,
 		// source_name); a concurrent transaction inserting the same row
 		// trips the other (id) after it commits. Retrying the batch from
@@ -330,9 +343,9 @@ func upsertPostgresBatch(ctx context.Context, tx *sql.Tx, q string, args []any) 
 	return inserted, updated, rs.Err()
 }
 
-func (db *DB) upsert(ctx context.Context, tx *sql.Tx, rows []row) (inserted, updated int, err error) {
+func (db *DB) upsert(ctx context.Context, tx *sql.Tx, rows []row, now any) (inserted, updated int, err error) {
 	if db.driver == Postgres {
-		return db.upsertPostgres(ctx, tx, rows)
+		return db.upsertPostgres(ctx, tx, rows, now)
 	}
 	// SQLite: the single writer connection makes the change in COUNT(*)
 	// the number of rows inserted; the rest of the rows changed were updated.
@@ -352,7 +365,7 @@ func (db *DB) upsert(ctx context.Context, tx *sql.Tx, rows []row) (inserted, upd
 		batch := rows[start:min(start+sqliteUpsertRows, len(rows))]
 		args = args[:0]
 		for _, r := range batch {
-			args = append(args, r.args...)
+			args = db.appendArgs(args, r, now)
 		}
 		var res sql.Result
 		if len(batch) == sqliteUpsertRows {

@@ -161,7 +161,7 @@ func (db *DB) openSQLite(ctx context.Context, path string) error {
 	// fail when a read turns into a write. busy_timeout covers other
 	// processes (the CLI beside a running server).
 	const common = "_busy_timeout=10000&_foreign_keys=1&_dqs=0"
-	db.write, err = sql.Open("sqlite", path+"?"+common+"&_journal_mode=WAL&_synchronous=NORMAL&_txlock=immediate&_pragma=cache_size(-262144)&_pragma=temp_store(memory)")
+	db.write, err = sql.Open("sqlite", path+"?"+common+"&_journal_mode=WAL&_synchronous=NORMAL&_txlock=immediate&_pragma=cache_size(-65536)&_pragma=temp_store(memory)")
 	if err != nil {
 		return fmt.Errorf("store: open %s: %w", path, err)
 	}
