@@ -50,11 +50,25 @@ func Export(entries []*intel.Entry, now time.Time) ([]byte, error) {
 //
 // Every object carries the TLP 2.0 marking of its entry (an entry with no
 // TLP counts as amber, one with an unknown level as red) and the bundle
-// holds the marking definitions used. Ids are stable: the same entry has
-// the same id in every export, and created/modified come from the source
-// date (or a fixed epoch), never from the clock, so exporting the same
-// entries twice gives the same bytes. Entries that are invalid (an unknown
-// type or kind, a value that does not normalise) make the export fail.
+// holds the marking definitions used; relationships and shared observables
+// take the more restrictive marking of what they join. Objects are created
+// by a Portcullis identity (created_by_ref); the source becomes an external
+// reference, with its date as "published YYYY-MM-DD".
+//
+// Output is deterministic. Observables have the ids the specification
+// defines (UUIDv5 in its namespace over the RFC 8785 JSON of their
+// id-contributing properties); other objects have UUIDv5 ids in a fixed
+// Portcullis namespace over their type and normal value, so the same entry
+// has the same id in every export, from every installation. created and
+// modified come from the source date (or a fixed epoch), never from the
+// clock; valid_from is the entry's ValidFrom or else its created time. So
+// exporting the same entries twice, in any order, gives the same bytes. An
+// entry records no time of its last edit, so an edited entry keeps its
+// modified time: consumers that keep versions by modified will not see the
+// edit. now only decides which entries have expired.
+//
+// Entries that are invalid (an unknown type or kind, a value that does not
+// normalise) make the export fail.
 func ExportWith(entries []*intel.Entry, now time.Time, opt ExportOptions) ([]byte, error) {
 	tlpMax := normalTLP(opt.TLPMax)
 	switch {

@@ -8,6 +8,7 @@ import (
 	"net/netip"
 	"net/url"
 	"regexp/syntax"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -181,6 +182,18 @@ type object struct {
 	Extensions         map[string]json.RawMessage `json:"extensions"`
 
 	modified time.Time
+	parsed   *Pattern     // of an indicator
+	parseErr error        // of an indicator
+	tpl      *intel.Entry // see template
+	marked   bool         // has a TLP marking
+}
+
+// pattern parses an indicator's pattern once.
+func (o *object) pattern() (*Pattern, error) {
+	if o.parsed == nil && o.parseErr == nil {
+		o.parsed, o.parseErr = ParsePattern(o.Pattern)
+	}
+	return o.parsed, o.parseErr
 }
 
 type importer struct {
@@ -211,6 +224,11 @@ func (im *importer) read(raws []json.RawMessage) {
 	for i, raw := range raws {
 		im.rep.Objects++
 		o := &object{}
+		if t := bytes.TrimSpace(raw); len(t) == 0 || t[0] != '{' {
+			o.ID = fmt.Sprintf("objects[%d]", i)
+			im.skip(o, "malformed: not a JSON object")
+			continue
+		}
 		if err := json.Unmarshal(raw, o); err != nil {
 			if o.ID == "" {
 				o.ID = fmt.Sprintf("objects[%d]", i)
@@ -260,7 +278,7 @@ func (im *importer) index() {
 				}
 			}
 		case "indicator":
-			if p, err := ParsePattern(o.Pattern); err == nil {
+			if p, err := o.pattern(); err == nil {
 				for _, d := range disjuncts(p.Root) {
 					for _, c := range d.conj {
 						objType := c.Path.ObjectType
@@ -275,7 +293,7 @@ func (im *importer) index() {
 			}
 		case "relationship":
 			src, dst := im.byID[o.SourceRef], im.byID[o.TargetRef]
-			if src == nil || dst == nil || o.Revoked {
+			if src == nil || dst == nil || o.Revoked || src.Revoked || dst.Revoked {
 				continue
 			}
 			switch {
@@ -294,8 +312,12 @@ func (im *importer) index() {
 	}
 }
 
+// isPersonObject reports whether o is a persona whose organisations are
+// context: a threat actor, or a person Portcullis exported as an identity.
+// Other individuals in a bundle are often victims, and their employers must
+// not land on the watchlist.
 func isPersonObject(o *object) bool {
-	return o.Type == "threat-actor" || o.Type == "identity" && o.IdentityClass == "individual"
+	return o.Type == "threat-actor" || o.Type == "identity" && o.IdentityClass == "individual" && hasKindLabel(o)
 }
 
 func isOrgObject(o *object) bool {
@@ -359,6 +381,8 @@ func (im *importer) convert(o *object) {
 			im.skip(o, "revoked")
 		case src == nil || dst == nil:
 			im.skip(o, "%s relationship to an object not in the bundle", o.RelationshipType)
+		case src.Revoked || dst.Revoked:
+			im.skip(o, "%s relationship to a revoked object", o.RelationshipType)
 		case o.RelationshipType == "based-on" && src.Type == "indicator",
 			(o.RelationshipType == "related-to" || o.RelationshipType == "attributed-to") && isPersonObject(src) && isOrgObject(dst),
 			o.RelationshipType == "related-to" && isOrgObject(src) && isPersonObject(dst):
@@ -388,12 +412,16 @@ func (im *importer) convert(o *object) {
 	}
 }
 
-// newEntry makes an entry of type t and value v with the object's shared
-// properties; kind is the default when the object does not name one.
-func (im *importer) newEntry(o *object, t indicator.Type, v, kind string) *intel.Entry {
-	e := &intel.Entry{Type: t, Value: v, Kind: kind, Confidence: 50, Description: o.Description}
+// template returns what an object gives every entry it makes, worked out
+// once per object: an indicator with a long IN list makes many entries.
+func (im *importer) template(o *object) *intel.Entry {
+	if o.tpl != nil {
+		return o.tpl
+	}
+	e := &intel.Entry{Confidence: 50, Description: o.Description}
 	if tlp, ok := im.tlpOf(o); ok {
 		e.TLP = tlp
+		o.marked = true
 	} else {
 		e.TLP = "amber"
 	}
@@ -408,9 +436,11 @@ func (im *importer) newEntry(o *object, t indicator.Type, v, kind string) *intel
 				e.Source.Date = d
 			}
 		}
-	} else if p := im.byID[o.CreatedByRef]; p != nil && p.Name != "" {
+	} else if p := im.byID[o.CreatedByRef]; p != nil && p.Name != "" && p.ID != producer.ID {
+		// A partner's own identity names the source; Portcullis's does not.
 		e.Source.Name = p.Name
 	}
+	var aliases, orgs, places []string
 	for _, l := range o.Labels {
 		switch {
 		case strings.HasPrefix(l, labelKind):
@@ -419,11 +449,11 @@ func (im *importer) newEntry(o *object, t indicator.Type, v, kind string) *intel
 				e.Kind = k
 			}
 		case strings.HasPrefix(l, labelAlias):
-			e.Aliases = appendNew(e.Aliases, strings.TrimPrefix(l, labelAlias))
+			aliases = append(aliases, strings.TrimPrefix(l, labelAlias))
 		case strings.HasPrefix(l, labelOrganization):
-			e.ContextOrganizations = appendNew(e.ContextOrganizations, strings.TrimPrefix(l, labelOrganization))
+			orgs = append(orgs, strings.TrimPrefix(l, labelOrganization))
 		case strings.HasPrefix(l, labelLocation):
-			e.ContextLocations = appendNew(e.ContextLocations, strings.TrimPrefix(l, labelLocation))
+			places = append(places, strings.TrimPrefix(l, labelLocation))
 		case strings.HasPrefix(l, labelValidFrom):
 			if t, err := parseTimestamp(strings.TrimPrefix(l, labelValidFrom)); err == nil {
 				e.ValidFrom = t
@@ -438,6 +468,9 @@ func (im *importer) newEntry(o *object, t indicator.Type, v, kind string) *intel
 			}
 		}
 	}
+	e.Aliases = appendNew(nil, aliases...)
+	e.ContextOrganizations = appendNew(nil, orgs...)
+	e.ContextLocations = appendNew(nil, places...)
 	if o.Type == "indicator" {
 		// valid_from equal to created says no more than "from the start".
 		if t, err := parseTimestamp(o.ValidFrom); err == nil && o.ValidFrom != o.Created {
@@ -447,20 +480,40 @@ func (im *importer) newEntry(o *object, t indicator.Type, v, kind string) *intel
 			e.ValidUntil = t
 		}
 	}
+	o.tpl = e
 	return e
 }
 
-func appendNew(list []string, s string) []string {
-	s = strings.TrimSpace(s)
-	if s == "" {
-		return list
+// newEntry makes an entry of type t and value v with the object's shared
+// properties; kind is the default when the object does not name one.
+func (im *importer) newEntry(o *object, t indicator.Type, v, kind string) *intel.Entry {
+	e := *im.template(o)
+	e.Type, e.Value = t, v
+	if e.Kind == "" {
+		e.Kind = kind
 	}
+	e.Aliases = slices.Clone(e.Aliases)
+	e.Tags = slices.Clone(e.Tags)
+	e.ContextOrganizations = slices.Clone(e.ContextOrganizations)
+	e.ContextLocations = slices.Clone(e.ContextLocations)
+	return &e
+}
+
+// appendNew appends the non-empty strings of add not yet in list, ignoring
+// case and surrounding space.
+func appendNew(list []string, add ...string) []string {
+	seen := make(map[string]bool, len(list)+len(add))
 	for _, x := range list {
-		if strings.EqualFold(x, s) {
-			return list
+		seen[strings.ToLower(x)] = true
+	}
+	for _, s := range add {
+		s = strings.TrimSpace(s)
+		if k := strings.ToLower(s); s != "" && !seen[k] {
+			seen[k] = true
+			list = append(list, s)
 		}
 	}
-	return append(list, s)
+	return list
 }
 
 // add records imported entries, noting the object once if it has expired.
@@ -475,7 +528,7 @@ func (im *importer) add(o *object, es ...*intel.Entry) {
 			im.rep.Expired = append(im.rep.Expired, o.ID)
 			im.note(o, "expired at %s; imported, but it no longer matches", timestamp(e.ValidUntil))
 		}
-		if _, ok := im.tlpOf(o); !ok {
+		if !o.marked {
 			im.note(o, "no TLP marking: treated as TLP:AMBER")
 		}
 	}
@@ -492,7 +545,7 @@ func (im *importer) indicator(o *object) {
 		im.skip(o, "pattern_type %s is not stix", o.PatternType)
 		return
 	}
-	p, err := ParsePattern(o.Pattern)
+	p, err := o.pattern()
 	if err != nil {
 		im.skip(o, "%v", err)
 		return
@@ -574,7 +627,7 @@ func disjuncts(e Expr) []disjunct {
 	case *Observation:
 		conjs, ok := condDNF(x.Cond)
 		if !ok {
-			return []disjunct{{reason: fmt.Sprintf("more than %d alternatives", maxAlternatives)}}
+			return []disjunct{{reason: fmt.Sprintf("more than %d alternatives, or more than %d conditions joined by AND", maxAlternatives, maxConjunction)}}
 		}
 		out := make([]disjunct, len(conjs))
 		for i, c := range conjs {
@@ -604,8 +657,13 @@ func disjuncts(e Expr) []disjunct {
 	return nil
 }
 
+// maxConjunction bounds the comparisons one alternative may join with AND;
+// the watchlist holds at most a user-account's type and login.
+const maxConjunction = 16
+
 // condDNF rewrites a comparison expression as a list of conjunctions; ok is
-// false when that would exceed maxAlternatives.
+// false when that would exceed maxAlternatives alternatives or
+// maxConjunction comparisons in one.
 func condDNF(c Cond) ([][]*Comparison, bool) {
 	switch x := c.(type) {
 	case *Comparison:
@@ -631,6 +689,9 @@ func condDNF(c Cond) ([][]*Comparison, bool) {
 		out := make([][]*Comparison, 0, len(l)*len(r))
 		for _, a := range l {
 			for _, b := range r {
+				if len(a)+len(b) > maxConjunction {
+					return nil, false
+				}
 				out = append(out, append(append([]*Comparison{}, a...), b...))
 			}
 		}
@@ -749,8 +810,6 @@ func pathType(p Path) (indicator.Type, string) {
 		return indicator.URL, ""
 	case "ipv4-addr:value", "ipv6-addr:value":
 		return indicator.IP, ""
-	case "user-account:account_login", "user-account:user_id":
-		return indicator.Handle, ""
 	}
 	if p.ObjectType == "file" && len(p.Steps) == 2 && p.Steps[0].Key == "hashes" && !p.Steps[1].IsIndex {
 		if isSHA256Key(p.Steps[1].Key) {
@@ -953,9 +1012,7 @@ func (im *importer) threatActor(o *object) {
 
 // person completes a person entry with aliases and related organisations.
 func (im *importer) person(o *object, e *intel.Entry) {
-	for _, a := range o.Aliases {
-		e.Aliases = appendNew(e.Aliases, a)
-	}
+	e.Aliases = appendNew(e.Aliases, o.Aliases...)
 	have := map[string]bool{}
 	for _, org := range e.ContextOrganizations {
 		have[intel.OrgKey(org)] = true

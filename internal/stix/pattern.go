@@ -223,6 +223,7 @@ type token struct {
 	kind   tokKind
 	text   string // as written (keywords and operators normalised)
 	off    int    // byte offset
+	col    int    // column, in characters from 1
 	hyphen bool   // an identifier with '-'
 	lit    Literal
 }
@@ -309,7 +310,9 @@ func lex(src string) ([]token, error) {
 			break
 		}
 		if i >= len(src) {
-			return append(toks, token{kind: tEOF, off: len(src)}), nil
+			toks = append(toks, token{kind: tEOF, off: len(src)})
+			setColumns(src, toks)
+			return toks, nil
 		}
 		start := i
 		c := src[i]
@@ -413,6 +416,16 @@ func lex(src string) ([]token, error) {
 			r, _ := utf8.DecodeRuneInString(src[i:])
 			return nil, lexErr(src, start, "unexpected character %q", r)
 		}
+	}
+}
+
+// setColumns numbers the tokens' columns in one pass over src.
+func setColumns(src string, toks []token) {
+	col, off := 1, 0
+	for i := range toks {
+		col += utf8.RuneCountInString(src[off:toks[i].off])
+		off = toks[i].off
+		toks[i].col = col
 	}
 }
 
@@ -547,7 +560,7 @@ func (p *parser) errAt(t token, msg string) error {
 	if t.kind == tIdent && keywords[strings.ToUpper(t.text)] {
 		msg += fmt.Sprintf(" (keywords are upper case: %s)", strings.ToUpper(t.text))
 	}
-	return &PatternError{Column: column(p.src, t.off), Msg: msg}
+	return &PatternError{Column: t.col, Msg: msg}
 }
 
 func (p *parser) expect(k tokKind, what string) (token, error) {
@@ -577,7 +590,7 @@ func (p *parser) observations() (Expr, error) {
 		if err != nil {
 			return nil, err
 		}
-		left = &ObservationOp{Op: "FOLLOWEDBY", Left: left, Right: right, Column: column(p.src, op.off)}
+		left = &ObservationOp{Op: "FOLLOWEDBY", Left: left, Right: right, Column: op.col}
 	}
 	return left, nil
 }
@@ -593,7 +606,7 @@ func (p *parser) obsOr() (Expr, error) {
 		if err != nil {
 			return nil, err
 		}
-		left = &ObservationOp{Op: "OR", Left: left, Right: right, Column: column(p.src, op.off)}
+		left = &ObservationOp{Op: "OR", Left: left, Right: right, Column: op.col}
 	}
 	return left, nil
 }
@@ -609,7 +622,7 @@ func (p *parser) obsAnd() (Expr, error) {
 		if err != nil {
 			return nil, err
 		}
-		left = &ObservationOp{Op: "AND", Left: left, Right: right, Column: column(p.src, op.off)}
+		left = &ObservationOp{Op: "AND", Left: left, Right: right, Column: op.col}
 	}
 	return left, nil
 }
@@ -631,7 +644,7 @@ func (p *parser) observation() (Expr, error) {
 		if _, err := p.expect(tRBrack, "']'"); err != nil {
 			return nil, err
 		}
-		e = &Observation{Cond: c, Column: column(p.src, t.off)}
+		e = &Observation{Cond: c, Column: t.col}
 	case tLParen:
 		p.next()
 		inner, err := p.observations()
@@ -650,7 +663,7 @@ func (p *parser) observation() (Expr, error) {
 		if q.kind != tKeyword {
 			return e, nil
 		}
-		col := column(p.src, q.off)
+		col := q.col
 		switch q.text {
 		case "WITHIN":
 			p.next()
@@ -716,7 +729,7 @@ func (p *parser) cmpOr() (Cond, error) {
 		if err != nil {
 			return nil, err
 		}
-		left = &CondOp{Op: "OR", Left: left, Right: right, Column: column(p.src, op.off)}
+		left = &CondOp{Op: "OR", Left: left, Right: right, Column: op.col}
 	}
 	return left, nil
 }
@@ -732,7 +745,7 @@ func (p *parser) cmpAnd() (Cond, error) {
 		if err != nil {
 			return nil, err
 		}
-		left = &CondOp{Op: "AND", Left: left, Right: right, Column: column(p.src, op.off)}
+		left = &CondOp{Op: "AND", Left: left, Right: right, Column: op.col}
 	}
 	return left, nil
 }
@@ -754,7 +767,7 @@ func (p *parser) test() (Cond, error) {
 		}
 		return c, nil
 	}
-	col := column(p.src, t.off)
+	col := t.col
 	if p.isKeyword("EXISTS") {
 		p.next()
 		path, err := p.path()
