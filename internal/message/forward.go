@@ -5,6 +5,7 @@ import (
 	"regexp"
 	"strings"
 	"time"
+	"unicode"
 )
 
 var fwdSubjectRE = regexp.MustCompile(`(?i)^\s*(?:\[[^\]]{0,40}\]\s*)?(?:fwd?|fw|wg|tr|rv|enc|doorst|vs|i|转发|轉寄)\s*(?:\[\d+\])?\s*[:：]`)
@@ -28,6 +29,7 @@ func forwardedOriginal(top *Mail) *Mail {
 	}
 	if inner := inlineForward(top.Text, fwd); inner != nil {
 		inner.Links = top.Links
+		inner.HTMLText = top.HTMLText
 		inner.RemoteImages = top.RemoteImages
 		inner.Attachments = top.Attachments
 		inner.Attached = top.Attached
@@ -132,7 +134,8 @@ func parseForwardBlock(lines []string) *Mail {
 		m.ReplyTo = []Address{forwardAddress(rt)}
 	}
 	m.Date = parseLooseDate(fields["date"])
-	m.Text = strings.TrimSpace(strings.Join(body, "\n"))
+	// Apple Mail can leave a byte order mark before the original body.
+	m.Text = strings.TrimFunc(strings.Join(body, "\n"), func(r rune) bool { return unicode.IsSpace(r) || r == '\ufeff' })
 	return m
 }
 

@@ -25,6 +25,7 @@ func htmlToText(s string) htmlBody {
 	z := html.NewTokenizer(strings.NewReader(s))
 	z.SetMaxBuf(1 << 20)
 	skip := 0 // depth inside script, style, head-level noise
+	pre := 0  // depth inside pre and textarea, where line breaks are kept
 	var link *Link
 	var linkText strings.Builder
 	for i := 0; i < maxHTMLTokens; i++ {
@@ -38,6 +39,11 @@ func htmlToText(s string) htmlBody {
 				continue
 			}
 			t := string(z.Text())
+			if pre == 0 {
+				// As in a browser, a line break in the source is only white
+				// space: lines end at br and block elements.
+				t = strings.Map(breakToSpace, t)
+			}
 			b.WriteString(t)
 			if link != nil && linkText.Len() < 500 {
 				linkText.WriteString(t)
@@ -89,8 +95,15 @@ func htmlToText(s string) htmlBody {
 					}
 				}
 				continue
+			case atom.Pre, atom.Textarea:
+				if tt == html.StartTagToken {
+					pre++
+				} else if tt == html.EndTagToken && pre > 0 {
+					pre--
+				}
+				b.WriteByte('\n')
 			case atom.Br, atom.P, atom.Div, atom.Tr, atom.Li, atom.H1, atom.H2, atom.H3, atom.H4,
-				atom.H5, atom.H6, atom.Table, atom.Blockquote, atom.Pre, atom.Hr, atom.Ul, atom.Ol, atom.Section:
+				atom.H5, atom.H6, atom.Table, atom.Blockquote, atom.Hr, atom.Ul, atom.Ol, atom.Section:
 				b.WriteByte('\n')
 			case atom.Td, atom.Th:
 				b.WriteByte(' ')
@@ -102,6 +115,14 @@ func htmlToText(s string) htmlBody {
 	}
 	out.text = tidy(b.String())
 	return out
+}
+
+// breakToSpace maps the line breaks of HTML source to spaces.
+func breakToSpace(r rune) rune {
+	if r == '\n' || r == '\r' || r == '\f' {
+		return ' '
+	}
+	return r
 }
 
 // tidy collapses runs of spaces and blank lines left by markup.

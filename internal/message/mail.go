@@ -37,6 +37,7 @@ type Mail struct {
 	Header       textproto.MIMEHeader // the top-level header, decoded field by field on demand
 	Auth         Auth
 	Text         string // the body as text: text/plain, or HTML turned into text
+	HTMLText     string // the HTML body turned into text, even when Text came from text/plain
 	HTMLOnly     bool   // the body had no text/plain alternative
 	Links        []Link // links found in HTML bodies, with their visible text
 	RemoteImages int    // remote images in HTML bodies (never fetched)
@@ -167,6 +168,7 @@ func (p *mailParser) readMail(r io.Reader, depth int) (*Mail, error) {
 	if err := p.readBody(br, hdr, m, &text, &html, depth); err != nil {
 		p.problem("%v", err)
 	}
+	m.HTMLText = html.s
 	switch {
 	case strings.TrimSpace(text.s) != "":
 		m.Text = text.s
@@ -370,8 +372,62 @@ func (p *mailParser) readBody(r io.Reader, h textproto.MIMEHeader, m *Mail, text
 		html.add(hb.text)
 		return nil
 	}
+	if strings.EqualFold(params["format"], "flowed") {
+		s = unflow(s, strings.EqualFold(params["delsp"], "yes"))
+	}
 	text.add(s)
 	return nil
+}
+
+// unflow joins the soft line breaks of a format=flowed text/plain body
+// (RFC 3676): a line that ends in a space continues on the next line of the
+// same quote depth. Space-stuffing is undone, and with delSp the space that
+// marks a soft break is removed as well. Quoted lines keep their "> " prefix
+// so that quoted forwards are still recognised. An empty line always ends a
+// paragraph and is kept, so that paragraph breaks survive a sender that
+// leaves trailing spaces everywhere.
+func unflow(s string, delSp bool) string {
+	var b, para strings.Builder
+	b.Grow(len(s))
+	depth := -1 // quote depth of the paragraph in para; -1 when there is none
+	flush := func() {
+		if depth >= 0 {
+			writeQuoted(&b, depth, para.String())
+			para.Reset()
+			depth = -1
+		}
+	}
+	for _, line := range strings.Split(s, "\n") {
+		d := 0
+		for d < len(line) && line[d] == '>' {
+			d++
+		}
+		content := strings.TrimPrefix(line[d:], " ") // undo space-stuffing
+		if d != depth || content == "" {
+			flush() // a change of quote depth or an empty line ends a paragraph
+		}
+		flowed := strings.HasSuffix(content, " ") && content != "-- "
+		if flowed && delSp {
+			content = content[:len(content)-1]
+		}
+		para.WriteString(content)
+		depth = d
+		if !flowed {
+			flush()
+		}
+	}
+	flush()
+	return strings.TrimSuffix(b.String(), "\n")
+}
+
+// writeQuoted writes one unflowed line with depth quote marks.
+func writeQuoted(b *strings.Builder, depth int, line string) {
+	if depth > 0 {
+		b.WriteString(strings.Repeat(">", depth))
+		b.WriteByte(' ')
+	}
+	b.WriteString(line)
+	b.WriteByte('\n')
 }
 
 var looseParamRE = regexp.MustCompile(`(?i)(charset|boundary|name)\s*=\s*"?([^";]+)"?`)
