@@ -256,3 +256,26 @@ func (a *Approach) SenderMessages() []int {
 	}
 	return idx
 }
+
+// HeadlineCompany returns the employer a headline names: "Senior Partner
+// at Meridian Advisory | Government Relations" gives "Meridian Advisory".
+// Headlines are split at "|", "·" and "•"; the first part with " at " or
+// " @ " (also the French "chez" and German "bei") names the employer.
+// It returns "" when the headline names none.
+func HeadlineCompany(headline string) string {
+	for _, part := range strings.FieldsFunc(headline, func(r rune) bool { return r == '|' || r == '·' || r == '•' }) {
+		low := strings.ToLower(part)
+		best, sepLen := -1, 0
+		for _, sep := range []string{" at ", " @ ", " chez ", " bei "} {
+			if i := strings.Index(low, sep); i >= 0 && (best < 0 || i < best) {
+				best, sepLen = i, len(sep)
+			}
+		}
+		if best >= 0 {
+			if co := strings.TrimSpace(part[best+sepLen:]); len(co) >= 2 && len(co) <= 120 {
+				return co
+			}
+		}
+	}
+	return ""
+}

@@ -178,3 +178,18 @@ func TestDecodeValid(t *testing.T) {
 		t.Errorf("SenderMessages() = %v, want %v", got, want)
 	}
 }
+
+func TestHeadlineCompany(t *testing.T) {
+	for h, want := range map[string]string{
+		"Senior Partner at Meridian Bridge Strategic Advisory | Government Relations & Public Affairs (APAC)": "Meridian Bridge Strategic Advisory",
+		"Director at Acme Search":                  "Acme Search",
+		"Head of Research @ Northbridge · London":  "Northbridge",
+		"Consultante chez Société Générale":        "Société Générale",
+		"Independent consultant":                   "",
+		"Chief Data Officer at Bank at the Square": "Bank at the Square",
+	} {
+		if got := HeadlineCompany(h); got != want {
+			t.Errorf("HeadlineCompany(%q) = %q, want %q", h, got, want)
+		}
+	}
+}

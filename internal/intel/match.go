@@ -190,7 +190,7 @@ func (w *Watchlist) Match(p *message.Parsed, x *extract.Result) []analysis.Match
 		for i, ex := range s.Experience {
 			orgField(fmt.Sprintf("sender.experience[%d].organization", i), ex.Organization)
 		}
-		if co := headlineCompany(s.Headline); co != "" {
+		if co := approach.HeadlineCompany(s.Headline); co != "" {
 			orgField("sender.headline", co)
 		}
 	}
@@ -344,16 +344,6 @@ func authFailed(p *message.Parsed) bool {
 
 func senderField(f string) bool {
 	return f == "headers.from" || f == "sender.email" || f == "sender.profile_url"
-}
-
-func headlineCompany(h string) string {
-	low := strings.ToLower(h)
-	for _, sep := range []string{" at ", " @ ", " | "} {
-		if i := strings.LastIndex(low, sep); i >= 0 {
-			return strings.TrimSpace(h[i+len(sep):])
-		}
-	}
-	return ""
 }
 
 func typeName(t indicator.Type) string {

@@ -121,7 +121,7 @@ func linkedInApproach(m *Mail) *approach.Approach {
 		if profile != "" {
 			a.Sender.ProfileURL = indicator.NormalizeLinkedIn(profile)
 		}
-		if co := companyFromHeadline(headline); co != "" {
+		if co := approach.HeadlineCompany(headline); co != "" {
 			a.Sender.Company = co
 		}
 	}
@@ -419,18 +419,4 @@ func trimBlank(lines []string) []string {
 		lines = lines[:len(lines)-1]
 	}
 	return lines
-}
-
-var headlineAtRE = regexp.MustCompile(`(?i)\s(?:at|@|chez|bei|\|)\s+(.{2,80})$`)
-
-// companyFromHeadline takes "Director at Acme Search" to "Acme Search".
-func companyFromHeadline(h string) string {
-	if m := headlineAtRE.FindStringSubmatch(h); m != nil {
-		co := strings.TrimSpace(m[1])
-		if i := strings.IndexAny(co, "|·•"); i > 0 {
-			co = strings.TrimSpace(co[:i])
-		}
-		return co
-	}
-	return ""
 }

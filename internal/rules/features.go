@@ -229,8 +229,6 @@ func approachVars(p *message.Parsed) map[string]any {
 	}
 }
 
-var headlineAtRE = regexp.MustCompile(`(?i)\s(?:at|@)\s+(.{2,80})$`)
-
 func senderVars(a *approach.Approach) map[string]any {
 	m := map[string]any{
 		"name": "", "headline": "", "company": "", "location": "", "profile_url": "", "email": "", "phone": "",
@@ -294,11 +292,7 @@ func parseMonth(s string) (time.Time, bool) {
 // headlineMismatch reports a headline naming an employer that is neither
 // the profile's company nor its current position.
 func headlineMismatch(s *approach.Sender) bool {
-	m := headlineAtRE.FindStringSubmatch(s.Headline)
-	if m == nil {
-		return false
-	}
-	hc := orgKey(m[1])
+	hc := orgKey(approach.HeadlineCompany(s.Headline))
 	if hc == "" {
 		return false
 	}
