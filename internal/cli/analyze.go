@@ -94,7 +94,7 @@ func runAnalyze(ctx context.Context, args []string, env Env) int {
 	if len(o.own) > 0 {
 		own = o.own
 	}
-	eng, err := rules.Load(rules.Options{Dirs: o.rules, Extractor: extract.New(nil, own)})
+	eng, err := rules.Load(rules.Options{Dirs: o.rules, OwnDomains: own})
 	if err != nil {
 		fmt.Fprintf(env.Stderr, "portcullis analyze: rules: %v\n", err)
 		return ExitUsage
@@ -111,8 +111,13 @@ func runAnalyze(ctx context.Context, args []string, env Env) int {
 		ownDomains = extract.DefaultOwnDomains
 	}
 	for _, d := range ownDomains {
-		entries = append(entries, &intel.Entry{Type: "domain", Value: d, Kind: intel.Allow, TLP: "clear", Confidence: 100,
-			Source: intel.Source{Name: "the legislature's own domains (--own-domain)"}})
+		e, err := intel.ParseEntry(map[string]string{"type": "domain", "value": d, "kind": intel.Allow, "tlp": "clear",
+			"confidence": "100", "source_name": "the legislature's own domains (--own-domain)"})
+		if err != nil {
+			fmt.Fprintf(env.Stderr, "portcullis analyze: --own-domain %q: %v\n", d, err)
+			return ExitUsage
+		}
+		entries = append(entries, e)
 	}
 	an := analysis.New(eng, intel.New(entries))
 	an.Limits = message.Limits{MaxBytes: int64(o.maxMB) << 20}

@@ -3,11 +3,9 @@ package cli
 import (
 	"bytes"
 	"context"
-	"encoding/csv"
 	"errors"
 	"flag"
 	"fmt"
-	"io"
 	"log/slog"
 	"os"
 	"sort"
@@ -205,25 +203,11 @@ func runIntel(ctx context.Context, args []string, env Env) int {
 			"source_date": sourceDate, "tlp": tlp, "confidence": fmt.Sprint(confidence), "aliases": aliases,
 			"context_organizations": ctxOrgs, "context_locations": ctxPlaces, "description": description, "tags": tags,
 			"valid_from": validFrom, "valid_until": validTo}
-		var buf bytes.Buffer
-		keys := make([]string, 0, len(get))
-		for k := range get {
-			keys = append(keys, k)
-		}
-		sort.Strings(keys)
-		w := csvWriter(&buf)
-		_ = w.Write(keys)
-		row := make([]string, len(keys))
-		for i, k := range keys {
-			row[i] = get[k]
-		}
-		_ = w.Write(row)
-		w.Flush()
-		es, err := intel.ReadCSV(&buf)
+		e, err := intel.ParseEntry(get)
 		if err != nil {
 			return fail(err)
 		}
-		return intelStore(ctx, env, &wo, es, "added")
+		return intelStore(ctx, env, &wo, []*intel.Entry{e}, "added")
 	case "expire":
 		if len(pos) == 0 {
 			fmt.Fprintln(env.Stderr, "portcullis intel expire: give the ID of each entry to expire ('intel list' shows IDs)")
@@ -398,8 +382,6 @@ func intelMatch(env Env, w *intel.Watchlist, values []string) int {
 	}
 	return ExitOK
 }
-
-func csvWriter(w io.Writer) *csv.Writer { return csv.NewWriter(w) }
 
 // writeImportReport says what a STIX import took and what it skipped, and why.
 func writeImportReport(env Env, path string, rep stix.ImportReport) {

@@ -100,3 +100,19 @@ func TestIntelMatchSeed(t *testing.T) {
 		t.Errorf("intel match: %d\n%s", o.code, o.stdout)
 	}
 }
+
+// TestOwnDomainsConfigured: a site's own domain gets lookalike protection,
+// and the built-in rules' own tests still pass with it configured.
+func TestOwnDomainsConfigured(t *testing.T) {
+	f := filepath.Join(t.TempDir(), "m.txt")
+	if err := os.WriteFile(f, []byte("Please sign in at https://parliament-scot.org/login to read the draft papers."), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	o := run(t, "", "analyze", "--format", "json", "--own-domain", "parliament.scot", f)
+	if o.code != cli.ExitOK || !strings.Contains(o.stdout, `"rule":"lookalike-link"`) {
+		t.Errorf("--own-domain parliament.scot: code %d, stderr %q\n%s", o.code, o.stderr, o.stdout)
+	}
+	if o := run(t, "", "analyze", "--own-domain", "not a domain", f); o.code != cli.ExitUsage {
+		t.Errorf("a bad --own-domain gave %d, want 2", o.code)
+	}
+}

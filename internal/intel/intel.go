@@ -131,6 +131,12 @@ func list(s string) []string {
 	return out
 }
 
+// ParseEntry builds and validates one entry from named fields, the CSV
+// column names (type, value, kind, aliases, source_name, tlp, ...).
+func ParseEntry(fields map[string]string) (*Entry, error) {
+	return newEntry(func(k string) string { return strings.TrimSpace(fields[k]) })
+}
+
 func newEntry(get func(string) string) (*Entry, error) {
 	t := indicator.Type(strings.ToLower(get("type")))
 	known := false

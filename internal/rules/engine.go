@@ -36,6 +36,8 @@ type Engine struct {
 	except    *lexicon // phrases that cancel nearby hits, by signal
 	env       *cel.Env
 	extractor *extract.Extractor
+	// testExtractor runs the rules' own test cases (see Options.OwnDomains).
+	testExtractor *extract.Extractor
 }
 
 // Options configure loading.
@@ -45,8 +47,11 @@ type Options struct {
 	// NoBuiltin leaves the embedded rules out (for testing a site's rules alone;
 	// the built-in signals are always loaded).
 	NoBuiltin bool
-	// Extractor extracts indicators for rule tests; nil uses the defaults.
-	Extractor *extract.Extractor
+	// OwnDomains are the legislature's own mail domains, for lookalike
+	// checks; nil means extract.DefaultOwnDomains. Rule tests always see the
+	// defaults as well, so the built-in rules' own cases (written for
+	// parliament.uk) pass whatever a site configures.
+	OwnDomains []string
 }
 
 // Load compiles the built-in rules and the site rules in opts.Dirs and runs
@@ -66,10 +71,8 @@ func Load(opts Options) (*Engine, error) {
 
 // Compile loads and compiles rules without running their tests.
 func Compile(opts Options) (*Engine, error) {
-	x := opts.Extractor
-	if x == nil {
-		x = extract.New(nil, nil)
-	}
+	x := extract.New(nil, opts.OwnDomains)
+	testX := extract.New(nil, append(append([]string{}, extract.DefaultOwnDomains...), opts.OwnDomains...))
 	type source struct {
 		name    string
 		data    []byte
@@ -115,7 +118,7 @@ func Compile(opts Options) (*Engine, error) {
 		}
 	}
 
-	e := &Engine{sigIndex: map[string]int{}, lex: newLexicon(), except: newLexicon(), extractor: x}
+	e := &Engine{sigIndex: map[string]int{}, lex: newLexicon(), except: newLexicon(), extractor: x, testExtractor: testX}
 	for _, s := range computedSignals {
 		e.sigIndex[s.ID] = len(e.signals)
 		e.signals = append(e.signals, s)
@@ -366,7 +369,7 @@ func (e *Engine) Rules() []*Rule { return e.rules }
 // Signals returns the loaded signals.
 func (e *Engine) Signals() []*Signal { return e.signals }
 
-// Extractor returns the extractor the engine uses for its tests.
+// Extractor returns the extractor analysis uses with this engine.
 func (e *Engine) Extractor() *extract.Extractor { return e.extractor }
 
 var errNotBool = errors.New("condition did not give true or false")

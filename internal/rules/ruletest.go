@@ -29,6 +29,10 @@ func (e *Engine) RunTests() []TestResult {
 
 func (e *Engine) testRule(r *Rule) TestResult {
 	res := TestResult{Rule: r}
+	// Test cases run with the test extractor throughout.
+	te := *e
+	te.extractor = e.testExtractor
+	e = &te
 	run := func(tc TestCase, want bool) error {
 		p, err := tc.parse()
 		if err != nil {
