@@ -104,6 +104,7 @@ type mailParser struct {
 	lim      Limits
 	parts    int
 	problems []string
+	htmlSrc  map[*Mail]*textBody // when not nil, the HTML source of each mail's text/html parts (see HTMLBody)
 }
 
 func (p *mailParser) problem(format string, args ...any) {
@@ -366,6 +367,9 @@ func (p *mailParser) readBody(r io.Reader, h textproto.MIMEHeader, m *Mail, text
 	}
 	s := decodeText(data, params["charset"])
 	if ctype == "text/html" || ctype == "application/xhtml+xml" {
+		if p.htmlSrc != nil {
+			p.keepHTML(m, s)
+		}
 		hb := htmlToText(s)
 		m.Links = append(m.Links, hb.links...)
 		m.RemoteImages += hb.remoteImages
