@@ -313,3 +313,17 @@ func FuzzHTMLBody(f *testing.F) {
 		}
 	})
 }
+
+// A UTF-8 body cut at the text limit in the middle of a character still
+// decodes as UTF-8 (it used to fall back to Windows-1252 and garble).
+func TestTextLimitKeepsUTF8(t *testing.T) {
+	body := strings.Repeat("é", 40) // 80 bytes
+	raw := "From: a@b.example\r\nSubject: x\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n" + body + "\r\n"
+	p, err := Parse(strings.NewReader(raw), Limits{MaxTextBytes: 51})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(p.Mail.Text, "Ã") || !strings.HasPrefix(p.Mail.Text, "éé") {
+		t.Errorf("cut text = %q", p.Mail.Text)
+	}
+}

@@ -362,8 +362,8 @@ func (p *mailParser) readBody(r io.Reader, h textproto.MIMEHeader, m *Mail, text
 	if n, _ := io.Copy(io.Discard, body); n > 0 {
 		p.problem("%s body truncated to %d KB", ctype, p.lim.MaxTextBytes>>10)
 	}
-	if n := len(data); n == p.lim.MaxTextBytes {
-		data = []byte(cutUTF8(string(data), n)) // do not split a character at the limit
+	if len(data) == p.lim.MaxTextBytes {
+		data = trimPartialRune(data) // the limit may split a character: drop its first bytes
 	}
 	s := decodeText(data, params["charset"])
 	if ctype == "text/html" || ctype == "application/xhtml+xml" {
@@ -671,6 +671,20 @@ func mailApproach(m *Mail) *approach.Approach {
 	}
 	a.Messages = []approach.Message{msg}
 	return a
+}
+
+// trimPartialRune drops an incomplete UTF-8 sequence at the end of b, so
+// that a body cut at a size limit still decodes as UTF-8.
+func trimPartialRune(b []byte) []byte {
+	for i := len(b) - 1; i >= 0 && i >= len(b)-utf8.UTFMax; i-- {
+		if utf8.RuneStart(b[i]) {
+			if !utf8.FullRune(b[i:]) {
+				return b[:i]
+			}
+			return b
+		}
+	}
+	return b
 }
 
 // cutUTF8 returns s cut to at most n bytes without splitting a character.
