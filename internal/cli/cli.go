@@ -46,9 +46,17 @@ Commands:
   rules test [DIR]      run the rules' own test cases
   intel list|match|add|expire|import|export
                         the watchlist of hostile and known-good indicators
+  serve                 run the service: web UI, JSON API, SMTP intake
+  users add|list|disable|enable|reset-password
+                        who can sign in, and their roles
+  people import FILE    load the people directory (who works where)
+  audit verify          check the audit log's hash chain
+  backup FILE           snapshot the SQLite database while it runs
+  load URL              submit reports concurrently to a running server
   version               print the version
 
 Examples:
+  portcullis serve
   portcullis analyze suspicious.eml
   portcullis analyze --format json reports/ > verdicts.jsonl
   pbpaste | portcullis analyze -
@@ -75,6 +83,18 @@ func Run(ctx context.Context, args []string, env Env) int {
 		return runRules(args[1:], env)
 	case "intel":
 		return runIntel(ctx, args[1:], env)
+	case "serve":
+		return runServe(ctx, args[1:], env)
+	case "users":
+		return runUsers(ctx, args[1:], env)
+	case "people":
+		return runPeople(ctx, args[1:], env)
+	case "audit":
+		return runAudit(ctx, args[1:], env)
+	case "backup":
+		return runBackup(ctx, args[1:], env)
+	case "load":
+		return runLoad(ctx, args[1:], env)
 	case "version", "--version":
 		fmt.Fprintln(env.Stdout, "portcullis", Version)
 		return ExitOK

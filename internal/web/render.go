@@ -31,7 +31,9 @@ type page struct {
 func (p page) IsAnalyst() bool { return reports.IsAnalyst(p.User) }
 
 // IsAdmin is for templates.
-func (p page) IsAdmin() bool { return p.User != nil && p.User.Role == store.RoleAdmin && !p.User.Disabled }
+func (p page) IsAdmin() bool {
+	return p.User != nil && p.User.Role == store.RoleAdmin && !p.User.Disabled
+}
 
 var funcs = template.FuncMap{
 	"when": func(t time.Time) string {
@@ -135,11 +137,17 @@ func flashText(code string) string {
 // redirect answers a successful form with a See Other to a page.
 func redirect(w http.ResponseWriter, r *http.Request, to, done string) error {
 	if done != "" {
+		to, frag, _ := strings.Cut(to, "#")
 		sep := "?"
 		if strings.Contains(to, "?") {
 			sep = "&"
 		}
 		to += sep + "done=" + url.QueryEscape(done)
+		if frag != "" {
+			to += "#" + frag
+		}
+		http.Redirect(w, r, to, http.StatusSeeOther)
+		return nil
 	}
 	http.Redirect(w, r, to, http.StatusSeeOther)
 	return nil

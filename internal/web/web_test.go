@@ -440,7 +440,7 @@ func TestAPI(t *testing.T) {
 // documents every API route.
 func TestOpenAPI(t *testing.T) {
 	var doc struct {
-		OpenAPI string                     `json:"openapi"`
+		OpenAPI string                    `json:"openapi"`
 		Paths   map[string]map[string]any `json:"paths"`
 	}
 	if err := json.Unmarshal(openAPIDoc, &doc); err != nil {
