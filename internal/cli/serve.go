@@ -179,7 +179,7 @@ func openService(ctx context.Context, env Env, database string) (*reports.Servic
 	return svc, func() { db.Close() }, nil
 }
 
-const usersHelp = `Usage: portcullis users <add|list|disable|enable|reset-password> [flags] [EMAIL]
+const usersHelp = `Usage: portcullis users <add|list|disable|enable|reset-password|token> [flags] [EMAIL]
 
 Manages who can sign in. Roles: reporter (members and staff: report and see
 their own reports), analyst (the security team), admin (users and settings).
@@ -191,6 +191,7 @@ Examples:
   portcullis users list
   portcullis users disable sam.patel@parliament.uk
   portcullis users reset-password sam.patel@parliament.uk
+  portcullis users token --name "mail gateway" gateway@parliament.uk   # an API token, shown once
 `
 
 func runUsers(ctx context.Context, args []string, env Env) int {
@@ -205,7 +206,7 @@ func runUsers(ctx context.Context, args []string, env Env) int {
 	fs := newFlagSet("users "+sub, usersHelp, env)
 	database := fs.String("database", "", "the database (default: the data directory's SQLite file; env PORTCULLIS_DATABASE)")
 	role := fs.String("role", "reporter", "role for add: reporter, analyst or admin")
-	name := fs.String("name", "", "the person's name, for add")
+	name := fs.String("name", "", "the person's name, for add; the token's name, for token")
 	office := fs.String("office", "", "the person's office, for add")
 	publicURL := fs.String("public-url", env.Getenv("PORTCULLIS_PUBLIC_URL"), "the service's URL, to print whole sign-in links (env PORTCULLIS_PUBLIC_URL)")
 	pos, err := parseInterleaved(fs, args[1:])
@@ -220,7 +221,7 @@ func runUsers(ctx context.Context, args []string, env Env) int {
 		return ExitBadInput
 	}
 	switch sub {
-	case "add", "list", "disable", "enable", "reset-password":
+	case "add", "list", "disable", "enable", "reset-password", "token":
 	default:
 		fmt.Fprintf(env.Stderr, "portcullis users: unknown subcommand %q\n\n%s", sub, usersHelp)
 		return ExitUsage
@@ -273,6 +274,20 @@ func runUsers(ctx context.Context, args []string, env Env) int {
 			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", safe(u.Email), safe(u.Name), u.Role, safe(u.Office), state, last)
 		}
 		tw.Flush()
+	case "token":
+		u, err := svc.Store().GetUserByEmail(ctx, pos[0])
+		if err != nil {
+			return fail(fmt.Errorf("%s: %w", pos[0], err))
+		}
+		label := *name
+		if label == "" {
+			label = "command line"
+		}
+		secret, _, err := svc.CreateAPIToken(ctx, u, label, "cli")
+		if err != nil {
+			return fail(err)
+		}
+		fmt.Fprintln(env.Stdout, secret)
 	case "disable", "enable", "reset-password":
 		u, err := svc.Store().GetUserByEmail(ctx, pos[0])
 		if err != nil {
