@@ -22,7 +22,7 @@ import (
 // env is a real service on a temporary SQLite database, served by
 // httptest, with one signed-in user per role.
 type env struct {
-	t      *testing.T
+	t      testing.TB
 	svc    *reports.Service
 	db     *store.DB
 	srv    *httptest.Server
@@ -35,7 +35,7 @@ type env struct {
 	indicatorID         string
 }
 
-func newEnv(t *testing.T) *env {
+func newEnv(t testing.TB) *env {
 	t.Helper()
 	ctx := context.Background()
 	db, err := store.Open(ctx, filepath.Join(t.TempDir(), "p.db"), nil)
@@ -147,7 +147,7 @@ func (e *env) do(role, method, path string, form url.Values, api bool) *http.Res
 	return resp
 }
 
-func readBody(t *testing.T, resp *http.Response) string {
+func readBody(t testing.TB, resp *http.Response) string {
 	t.Helper()
 	b, err := io.ReadAll(resp.Body)
 	resp.Body.Close()
