@@ -87,6 +87,8 @@ type Match struct {
 	Allow bool `json:"-"`
 	// Title explains the match in a sentence, for the summary.
 	Title string `json:"-"`
+	// TLP is the watchlist entry's TLP: who may learn of the match.
+	TLP string `json:"-"`
 }
 
 // MatchedIndicator names the watchlist entry that matched.

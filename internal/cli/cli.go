@@ -53,6 +53,10 @@ Commands:
   audit verify          check the audit log's hash chain
   backup FILE           snapshot the SQLite database while it runs
   load URL              submit reports concurrently to a running server
+  campaigns list|rebuild
+                        reports grouped by shared indicator, persona or text
+  hunt VALUE            search every stored report for an indicator
+  generate              fill a test database with synthetic reports
   version               print the version
 
 Examples:
@@ -95,6 +99,12 @@ func Run(ctx context.Context, args []string, env Env) int {
 		return runBackup(ctx, args[1:], env)
 	case "load":
 		return runLoad(ctx, args[1:], env)
+	case "campaigns":
+		return runCampaigns(ctx, args[1:], env)
+	case "hunt":
+		return runHunt(ctx, args[1:], env)
+	case "generate":
+		return runGenerate(ctx, args[1:], env)
 	case "version", "--version":
 		fmt.Fprintln(env.Stdout, "portcullis", Version)
 		return ExitOK

@@ -7,6 +7,7 @@
 package intel
 
 import (
+	"bufio"
 	_ "embed"
 	"encoding/csv"
 	"errors"
@@ -77,12 +78,22 @@ func Seed() []*Entry {
 var CSVHeader = []string{"type", "value", "kind", "aliases", "context_organizations", "context_locations",
 	"source_name", "source_date", "tlp", "confidence", "tags", "description"}
 
+// SkipBOM drops a UTF-8 byte-order mark at the start of r, as
+// spreadsheet programs write before a (possibly quoted) header.
+func SkipBOM(r io.Reader) io.Reader {
+	br := bufio.NewReader(r)
+	if b, err := br.Peek(3); err == nil && string(b) == "\ufeff" {
+		br.Discard(3)
+	}
+	return br
+}
+
 // ReadCSV reads watchlist entries from CSV with a header row. Columns are
 // named as in CSVHeader; only type and value are required; list columns
 // use ";" between items. Optional columns valid_from and valid_until take
 // RFC 3339 dates or YYYY-MM-DD.
 func ReadCSV(r io.Reader) ([]*Entry, error) {
-	cr := csv.NewReader(r)
+	cr := csv.NewReader(SkipBOM(r))
 	cr.FieldsPerRecord = -1
 	head, err := cr.Read()
 	if err != nil {

@@ -140,6 +140,7 @@ func (w *Watchlist) Match(p *message.Parsed, x *extract.Result) []analysis.Match
 		}
 		seen[e] = true
 		m.Indicator = analysis.MatchedIndicator{Type: string(e.Type), Value: e.Value, Source: e.Source.Name}
+		m.TLP = e.TLP
 		switch e.Kind {
 		case Allow:
 			m.Allow, m.Weight = true, 0

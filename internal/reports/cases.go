@@ -4,9 +4,12 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
+	"unicode/utf8"
 
 	"portcullis/internal/analysis"
+	"portcullis/internal/intel"
 	"portcullis/internal/store"
 )
 
@@ -50,7 +53,11 @@ func (s *Service) Report(ctx context.Context, actor *store.User, id int64, ip st
 		}
 		return r, nil
 	}
-	s.audit(ctx, actor, "report.view", fmt.Sprintf("report:%d", id), "", ip)
+	// An analyst's read is audited, or it does not happen.
+	if err := s.db.AppendAudit(ctx, &store.AuditEvent{ActorID: actor.ID, Actor: actor.Email, Action: "report.view",
+		Target: fmt.Sprintf("report:%d", id), IP: ip}); err != nil {
+		return nil, fmt.Errorf("reports: audit the view of report %d: %w", id, err)
+	}
 	return r, nil
 }
 
@@ -103,7 +110,7 @@ func (s *Service) UpdateCase(ctx context.Context, actor *store.User, id int64, u
 	}
 	if u.Feedback != nil {
 		fb := strings.TrimSpace(*u.Feedback)
-		if len(fb) > 10000 {
+		if utf8.RuneCountInString(fb) > 10000 {
 			return nil, Errorf(store.ErrInvalid, "feedback is limited to 10,000 characters")
 		}
 		u.Feedback = &fb
@@ -170,7 +177,7 @@ func (s *Service) AddNote(ctx context.Context, actor *store.User, id int64, text
 	if text == "" {
 		return nil, Errorf(store.ErrInvalid, "write the note before adding it")
 	}
-	if len(text) > 20000 {
+	if utf8.RuneCountInString(text) > 20000 {
 		return nil, Errorf(store.ErrInvalid, "a note is limited to 20,000 characters")
 	}
 	if _, err := s.db.GetReport(ctx, id); err != nil {
@@ -247,4 +254,60 @@ func (s *Service) RuleHits(ctx context.Context, actor *store.User) (map[string]i
 		return nil, err
 	}
 	return s.db.RuleHits(ctx)
+}
+
+// watchlistWord is what a reporter is told instead of a restricted
+// watchlist entry's value and source.
+const watchlistWord = "the security team's watchlist"
+
+// Redact prepares an analysis for the actor. Analysts see everything. A
+// reporter learns that a message matches the watchlist, and which of
+// their own words matched, but not the entry's value or source unless it
+// is TLP:CLEAR or TLP:GREEN: otherwise a recruited insider could test
+// whether their handler is known, and to whom.
+func Redact(actor *store.User, res *analysis.Result) *analysis.Result {
+	if res == nil || IsAnalyst(actor) || len(res.WatchlistMatches) == 0 {
+		return res
+	}
+	c := *res
+	c.WatchlistMatches = make([]analysis.Match, len(res.WatchlistMatches))
+	var secrets []string
+	for i, m := range res.WatchlistMatches {
+		if r := intelRank(m.TLP); r >= 0 && r <= 1 {
+			c.WatchlistMatches[i] = m
+			continue
+		}
+		if m.Indicator.Source != "" {
+			secrets = append(secrets, m.Indicator.Source)
+		}
+		if m.Indicator.Value != "" && !strings.EqualFold(m.Indicator.Value, m.Matched) {
+			secrets = append(secrets, m.Indicator.Value)
+		}
+		m.Indicator.Value, m.Indicator.Source = "", watchlistWord
+		m.Title = ""
+		c.WatchlistMatches[i] = m
+	}
+	hide := func(s string) string {
+		for _, x := range secrets {
+			s = strings.ReplaceAll(s, x, watchlistWord)
+		}
+		return s
+	}
+	c.Summary = hide(c.Summary)
+	c.Advice = make([]string, len(res.Advice))
+	for i, a := range res.Advice {
+		c.Advice[i] = hide(a)
+	}
+	c.Findings = slices.Clone(res.Findings)
+	for i := range c.Findings {
+		c.Findings[i].Explanation = hide(c.Findings[i].Explanation)
+	}
+	return &c
+}
+
+func intelRank(tlp string) int {
+	if tlp == "" {
+		return -1
+	}
+	return intel.TLPRank(tlp)
 }

@@ -47,6 +47,13 @@ type kindError struct {
 func (e *kindError) Error() string { return e.msg }
 func (e *kindError) Unwrap() error { return e.kind }
 
+// IsUserMessage reports whether err carries a message written for users
+// (made by Errorf), as opposed to a store or driver message.
+func IsUserMessage(err error) bool {
+	var ke *kindError
+	return errors.As(err, &ke)
+}
+
 // Errorf returns an error of the given kind whose message is safe to show.
 func Errorf(kind error, format string, args ...any) error {
 	return &kindError{kind: kind, msg: fmt.Sprintf(format, args...)}
@@ -68,6 +75,10 @@ type Config struct {
 	// OnReport, when set, is called after a report is stored (for
 	// notifications); it must not block.
 	OnReport func(r *store.Report, res *analysis.Result, reporter *store.User)
+	// Mailer sends notification mail; nil sends none.
+	Mailer Mailer
+	// PublicURL is where users reach the service, for links in mail.
+	PublicURL string
 }
 
 // Service is the core. It is safe for concurrent use.
@@ -87,6 +98,11 @@ type Service struct {
 	// hashing bounds how many argon2id computations (about 19 MiB each)
 	// run at once, so a burst of sign-ins cannot exhaust memory.
 	hashing chan struct{}
+
+	mailer    Mailer
+	mail      *mailQueue
+	publicURL string
+	hunter    *Hunter
 }
 
 // New loads the rules and the watchlist and returns a Service.
@@ -98,6 +114,7 @@ func New(ctx context.Context, cfg Config) (*Service, error) {
 		db: cfg.Store, own: cfg.OwnDomains, noSeed: cfg.NoSeed, maxBytes: cfg.MaxBytes,
 		logger: cfg.Logger, now: cfg.Now, onReport: cfg.OnReport,
 		hashing: make(chan struct{}, 4),
+		mailer:  cfg.Mailer, publicURL: strings.TrimRight(cfg.PublicURL, "/"),
 	}
 	if s.logger == nil {
 		s.logger = slog.New(slog.DiscardHandler)
@@ -150,12 +167,18 @@ func (s *Service) ReloadWatchlist(ctx context.Context) error {
 		}
 		entries = append(entries, e)
 	}
-	stored, err := s.db.ActiveIndicators(ctx, s.now())
+	// Entries not yet valid are loaded too: the matcher checks validity
+	// at match time, so they start matching when their time comes.
+	stored, err := s.db.ListIndicators(ctx, store.Filter{})
 	if err != nil {
 		return fmt.Errorf("reports: load watchlist: %w", err)
 	}
-	entries = append(entries, stored...)
-	an := analysis.New(s.engine, intel.New(entries))
+	for _, r := range stored {
+		entries = append(entries, r.Entry)
+	}
+	wl := intel.New(entries)
+	wl.Now = s.now
+	an := analysis.New(s.engine, wl)
 	an.Limits = message.Limits{MaxBytes: s.maxBytes}
 	s.analyzer.Store(an)
 	s.logger.Info("watchlist loaded", "entries", len(entries))
@@ -187,12 +210,13 @@ type Submission struct {
 	Met      bool
 	Raw      []byte // approach JSON, mail or text
 	RawName  string // uploaded file name
+	IP       string // the client's address, for the audit log
 }
 
 // Submit analyses and stores a report by actor.
 func (s *Service) Submit(ctx context.Context, actor *store.User, sub Submission) (*store.Report, *analysis.Result, error) {
-	if actor == nil {
-		return nil, nil, ErrUnauthenticated
+	if err := require(actor, store.RoleReporter); err != nil {
+		return nil, nil, err
 	}
 	switch sub.Intent {
 	case "":
@@ -248,7 +272,14 @@ func (s *Service) Submit(ctx context.Context, actor *store.User, sub Submission)
 		return nil, nil, fmt.Errorf("reports: save: %w", err)
 	}
 	s.audit(ctx, actor, "report.create", fmt.Sprintf("report:%d", r.ID),
-		fmt.Sprintf(`{"channel":%q,"intent":%q,"level":%q}`, r.Channel, r.Intent, r.Level), "")
+		fmt.Sprintf(`{"channel":%q,"intent":%q,"level":%q}`, r.Channel, r.Intent, r.Level), sub.IP)
+	// The report is stored: correlation and notifications must not lose
+	// it, so their failures are logged, not returned.
+	c, err := s.correlate(ctx, r, res)
+	if err != nil {
+		s.logger.Error("correlation failed", "report", r.ID, "err", err)
+	}
+	s.tellAnalysts(ctx, r, c)
 	if s.onReport != nil {
 		s.onReport(r, res, actor)
 	}

@@ -14,9 +14,30 @@ import (
 
 // Session lengths.
 const (
-	SessionIdle    = 12 * time.Hour // a session unused this long ends
-	SignInLinkLife = 24 * time.Hour // a one-time sign-in link is valid this long
+	SessionIdle    = 12 * time.Hour     // a session unused this long ends
+	SignInLinkLife = 24 * time.Hour     // a one-time sign-in link is valid this long
+	SessionMax     = 7 * 24 * time.Hour // however busy, a session ends this long after sign-in
 )
+
+// endAccess ends a user's sessions and revokes their API tokens: after a
+// reset or when disabled, nothing minted before keeps working.
+func (s *Service) endAccess(ctx context.Context, userID int64) error {
+	if err := s.db.DeleteUserSessions(ctx, userID); err != nil {
+		return err
+	}
+	toks, err := s.db.ListAPITokens(ctx, userID)
+	if err != nil {
+		return err
+	}
+	for _, t := range toks {
+		if t.RevokedAt == nil {
+			if err := s.db.RevokeAPIToken(ctx, userID, t.ID); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
 
 // SetPasswordParams sets the argon2id cost (tests make it cheap).
 func (s *Service) SetPasswordParams(p auth.Params) { s.pw = p }
@@ -115,6 +136,10 @@ func (s *Service) SessionUser(ctx context.Context, token string) (*store.User, *
 	if err != nil || u.Disabled {
 		return nil, nil, ErrUnauthenticated
 	}
+	if s.now().Sub(sess.CreatedAt) > SessionMax {
+		_ = s.db.DeleteSession(ctx, h)
+		return nil, nil, ErrUnauthenticated
+	}
 	if now := s.now(); now.Sub(sess.LastSeenAt) > time.Minute {
 		_ = s.db.TouchSession(ctx, h, now.Add(SessionIdle))
 	}
@@ -182,13 +207,27 @@ func (s *Service) SetPassword(ctx context.Context, actor *store.User, current, n
 	if err := require(actor, store.RoleReporter); err != nil {
 		return err
 	}
+	release, err := s.hashSlot(ctx)
+	if err != nil {
+		return err
+	}
+	defer release()
 	u, err := s.db.GetUser(ctx, actor.ID)
 	if err != nil {
 		return err
 	}
 	if u.PasswordHash != "" {
+		now := s.now()
+		if u.LockedUntil != nil && now.Before(*u.LockedUntil) {
+			return Errorf(store.ErrInvalid, "too many wrong passwords: try again in 15 minutes")
+		}
 		ok, _, err := auth.CheckPassword(u.PasswordHash, current, s.params())
 		if err != nil || !ok {
+			u.FailedSignIns, u.LockedUntil = auth.DefaultLockout.Fail(u.FailedSignIns, now)
+			if err := s.db.UpdateUser(ctx, u); err != nil {
+				return err
+			}
+			s.audit(ctx, u, "user.password_failed", fmt.Sprintf("user:%d", u.ID), "", ip)
 			return Errorf(store.ErrInvalid, "your current password is not right")
 		}
 	}
@@ -200,8 +239,12 @@ func (s *Service) SetPassword(ctx context.Context, actor *store.User, current, n
 	if err != nil {
 		return err
 	}
-	u.PasswordHash = h
+	u.PasswordHash, u.FailedSignIns, u.LockedUntil = h, 0, nil
 	if err := s.db.UpdateUser(ctx, u); err != nil {
+		return err
+	}
+	// Whoever held a session under the old password loses it.
+	if err := s.db.DeleteUserSessions(ctx, u.ID); err != nil {
 		return err
 	}
 	s.audit(ctx, u, "user.password", fmt.Sprintf("user:%d", u.ID), "", ip)
@@ -344,7 +387,7 @@ func (s *Service) UpdateUser(ctx context.Context, actor *store.User, id int64, c
 		return nil, err
 	}
 	if u.Disabled {
-		if err := s.db.DeleteUserSessions(ctx, u.ID); err != nil {
+		if err := s.endAccess(ctx, u.ID); err != nil {
 			return nil, err
 		}
 	}
@@ -369,7 +412,7 @@ func (s *Service) ResetPassword(ctx context.Context, actor *store.User, id int64
 	if err := s.db.UpdateUser(ctx, u); err != nil {
 		return "", err
 	}
-	if err := s.db.DeleteUserSessions(ctx, u.ID); err != nil {
+	if err := s.endAccess(ctx, u.ID); err != nil {
 		return "", err
 	}
 	s.audit(ctx, actor, "user.reset_password", fmt.Sprintf("user:%d", u.ID), "", ip)

@@ -62,8 +62,29 @@ func (s *Service) PutIndicators(ctx context.Context, actor *store.User, entries 
 	if err := s.ReloadWatchlist(ctx); err != nil {
 		return inserted, updated, err
 	}
+	// Who was already contacted? Hunt back through the stored reports
+	// for each hostile indicator (allowlist entries need no hunt).
+	hunts := 0
+	for _, e := range entries {
+		if e.Kind == intel.Allow || how == "edit" {
+			continue
+		}
+		if hunts == MaxHuntsPerChange {
+			s.logger.Warn("too many indicators at once for a retro-hunt each; hunt the rest by hand", "indicators", len(entries))
+			break
+		}
+		key, _ := store.Key(e.Type, e.Value)
+		if _, err := s.StartHunt(ctx, nil, store.IndicatorID(e.Type, key, e.Source.Name), "indicator."+how, ip); err != nil {
+			s.logger.Warn("retro-hunt not started", "err", err)
+			continue
+		}
+		hunts++
+	}
 	return inserted, updated, nil
 }
+
+// MaxHuntsPerChange bounds the retro-hunts one import starts.
+const MaxHuntsPerChange = 100
 
 // ParseIndicator builds one entry from form or API fields, with sensible
 // defaults: a watch entry, TLP:AMBER, confidence 70, the actor as source.
@@ -218,7 +239,7 @@ const MaxPeople = 200000
 
 // ReadPeopleCSV parses a people directory CSV file.
 func ReadPeopleCSV(r io.Reader) ([]store.Person, error) {
-	cr := csv.NewReader(io.LimitReader(r, 64<<20))
+	cr := csv.NewReader(intel.SkipBOM(io.LimitReader(r, 64<<20)))
 	cr.FieldsPerRecord = -1
 	cr.ReuseRecord = true
 	head, err := cr.Read()
@@ -240,7 +261,7 @@ func ReadPeopleCSV(r io.Reader) ([]store.Person, error) {
 	}
 	var out []store.Person
 	seen := map[string]bool{}
-	for line := 2; ; line++ {
+	for {
 		rec, err := cr.Read()
 		if errors.Is(err, io.EOF) {
 			break
@@ -248,6 +269,7 @@ func ReadPeopleCSV(r io.Reader) ([]store.Person, error) {
 		if err != nil {
 			return nil, Errorf(store.ErrInvalid, "people CSV: %v", err)
 		}
+		line, _ := cr.FieldPos(0)
 		email := get(rec, "email")
 		if email == "" {
 			continue

@@ -109,8 +109,12 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 		}
 		s.mailer = &notify.Mailer{Addr: cfg.SMTPRelay, From: from, Username: cfg.SMTPUser, Password: cfg.SMTPPassword, StartTLS: notify.StartTLSOpportunistic, Timeout: 30 * time.Second}
 	}
+	var mailer reports.Mailer
+	if s.mailer != nil {
+		mailer = s.mailer
+	}
 	s.svc, err = reports.New(ctx, reports.Config{Store: db, Rules: cfg.Rules, OwnDomains: cfg.OwnDomains, NoSeed: cfg.NoSeed,
-		MaxBytes: cfg.MaxBytes, Logger: cfg.Logger})
+		MaxBytes: cfg.MaxBytes, Logger: cfg.Logger, Mailer: mailer})
 	if err != nil {
 		db.Close()
 		return nil, err
@@ -143,6 +147,7 @@ func (s *Server) Start(ctx context.Context) error {
 		public = scheme + "://" + displayAddr(ln.Addr())
 	}
 	s.cfg.PublicURL = public
+	s.svc.SetPublicURL(public)
 	secure := s.cfg.TLSCert != "" || strings.HasPrefix(public, "https://")
 	if s.cfg.SecureCookies != nil {
 		secure = *s.cfg.SecureCookies
@@ -183,6 +188,9 @@ func (s *Server) Start(ctx context.Context) error {
 		fmt.Fprintf(s.cfg.Console, "\nNo users yet: created the administrator %s.\nSign in once with this link (valid 24 hours), then choose a password:\n\n    %s/signin/link/%s\n\n",
 			orDefault(s.cfg.AdminEmail, "admin@localhost"), public, tok)
 	}
+	// Background work: retro-hunts (resuming any a previous run left)
+	// and notification mail.
+	s.svc.StartBackground()
 	s.started = true
 	s.bg.Add(1)
 	go func() {
@@ -227,8 +235,9 @@ func (s *Server) Run(ctx context.Context) error {
 }
 
 // Shutdown stops in order: HTTP (in-flight requests finish), SMTP
-// intake (accepted mail stays spooled for the next start), then the
-// database.
+// intake (accepted mail stays spooled for the next start), background
+// work (a retro-hunt stops after its batch and resumes at the next
+// start; queued mail is sent), then the database.
 func (s *Server) Shutdown(ctx context.Context) error {
 	var errs []error
 	if s.http != nil {
@@ -237,6 +246,7 @@ func (s *Server) Shutdown(ctx context.Context) error {
 	if s.smtp != nil {
 		errs = append(errs, s.smtp.Shutdown(ctx))
 	}
+	errs = append(errs, s.svc.Shutdown(ctx))
 	s.bg.Wait()
 	errs = append(errs, s.db.Close())
 	s.logger.Info("portcullis stopped")
@@ -284,7 +294,7 @@ func verdictMail(public string, r *store.Report, res *analysis.Result, u *store.
 		b.WriteString("\n")
 	}
 	fmt.Fprintf(&b, "The security team has your report. See it, and their feedback, at\n%s/reports/%d\n", public, r.ID)
-	return notify.Message{To: []string{u.Email}, Subject: fmt.Sprintf("Portcullis: %s risk - %s", r.Level, r.Title), Text: b.String()}
+	return notify.Message{To: []string{u.Email}, Subject: fmt.Sprintf("Portcullis: your report %d is %s risk", r.ID, r.Level), Text: b.String()}
 }
 
 func displayAddr(a net.Addr) string {

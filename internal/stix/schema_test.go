@@ -2,6 +2,7 @@ package stix
 
 import (
 	"portcullis/internal/testenv"
+	"time"
 
 	"bytes"
 	"encoding/json"
@@ -107,6 +108,42 @@ func TestExportValidatesAgainstOASISSchemas(t *testing.T) {
 		if types[typ] == 0 {
 			t.Errorf("no %s object was validated", typ)
 		}
+	}
+
+	// An advisory exported as a STIX report validates too.
+	rb, err := ExportReport(Report{Key: "advisory:1", Name: "Fake headhunters on LinkedIn", Description: "Do not engage.",
+		TLP: "green", Created: time.Date(2025, 11, 18, 9, 0, 0, 0, time.UTC), Published: time.Date(2025, 11, 18, 10, 0, 0, 0, time.UTC)},
+		testEntries(), time.Date(2025, 12, 1, 0, 0, 0, 0, time.UTC), ExportOptions{TLPMax: "amber"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rdoc, err := jsonschema.UnmarshalJSON(bytes.NewReader(rb))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := schema("common/bundle.json").Validate(rdoc); err != nil {
+		t.Errorf("the report bundle does not validate:\n%v", err)
+	}
+	rbun, _ := decodeBundle(t, rb)
+	reports := 0
+	for _, raw := range rbun.Objects {
+		var head struct{ Type, ID string }
+		if err := json.Unmarshal(raw, &head); err != nil {
+			t.Fatal(err)
+		}
+		if head.Type == "report" {
+			reports++
+		}
+		inst, _ := jsonschema.UnmarshalJSON(bytes.NewReader(raw))
+		if err := schema(schemaFor(head.Type)).Validate(inst); err != nil {
+			t.Errorf("%s does not validate against %s:\n%v", head.ID, schemaFor(head.Type), err)
+		}
+	}
+	if reports != 1 {
+		t.Errorf("report bundle has %d reports, want 1", reports)
+	}
+	if _, err := ExportReport(Report{Key: "advisory:2", Name: "x", TLP: "red"}, testEntries(), time.Now(), ExportOptions{}); err == nil {
+		t.Error("a TLP:RED advisory was exported")
 	}
 
 	// The validator is not vacuous: a broken object fails.

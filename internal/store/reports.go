@@ -19,7 +19,7 @@ const (
 // reportListColumns are the columns of a report in lists: all but raw and
 // analysis, which can be large.
 const reportListColumns = "id, reporter_id, channel, intent, platform, replied, shared_info, met, title, raw_name, " +
-	"kind, score, level, summary, status, verdict, assignee_id, feedback, feedback_at, created_at, updated_at"
+	"kind, score, level, summary, status, verdict, assignee_id, feedback, feedback_at, created_at, updated_at, triaged_at"
 
 // reportQueueOrder is the analysts' queue: highest risk first, then the
 // report that has waited longest.
@@ -32,10 +32,11 @@ func scanReport(s interface{ Scan(...any) error }, full bool) (*Report, error) {
 		assignee            sql.NullInt64
 		feedbackAt          dbTime
 		createdAt, updateAt dbTime
+		triagedAt           dbTime
 	)
 	dst := []any{&r.ID, &r.ReporterID, &r.Channel, &r.Intent, &r.Platform, &r.Replied, &r.SharedInfo, &r.Met,
 		&r.Title, &r.RawName, &r.Kind, &r.Score, &r.Level, &r.Summary, &r.Status, &r.Verdict,
-		&assignee, &r.Feedback, &feedbackAt, &createdAt, &updateAt}
+		&assignee, &r.Feedback, &feedbackAt, &createdAt, &updateAt, &triagedAt}
 	if full {
 		dst = append(dst, &r.Raw, &r.Analysis)
 	}
@@ -46,7 +47,7 @@ func scanReport(s interface{ Scan(...any) error }, full bool) (*Report, error) {
 		id := assignee.Int64
 		r.AssigneeID = &id
 	}
-	r.FeedbackAt, r.CreatedAt, r.UpdatedAt = feedbackAt.ptr(), createdAt.T, updateAt.T
+	r.FeedbackAt, r.CreatedAt, r.UpdatedAt, r.TriagedAt = feedbackAt.ptr(), createdAt.T, updateAt.T, triagedAt.ptr()
 	return &r, nil
 }
 
@@ -285,7 +286,8 @@ func (db *DB) CountAllReports(ctx context.Context) (int, error) {
 
 // UpdateCase applies u's non-nil fields to a report's case, sets its
 // UpdatedAt and returns the report as it now is, without Raw and
-// Analysis. An AssigneeID pointing at 0 unassigns; setting Feedback sets
+// Analysis. The first time Status leaves StatusNew sets TriagedAt. An
+// AssigneeID pointing at 0 unassigns; setting Feedback sets
 // FeedbackAt to now (or clears it with the feedback, when ""). An unknown
 // status or verdict, or an assignee who is not a user, is ErrInvalid.
 func (db *DB) UpdateCase(ctx context.Context, id int64, u CaseUpdate) (*Report, error) {
@@ -301,6 +303,10 @@ func (db *DB) UpdateCase(ctx context.Context, id int64, u CaseUpdate) (*Report, 
 			return nil, fmt.Errorf("store: update case %d: %w", id, errorf(ErrInvalid, fmt.Sprintf("status %q is not new, triaging, escalated or closed", *u.Status)))
 		}
 		set("status", *u.Status)
+		if *u.Status != StatusNew {
+			sets = append(sets, "triaged_at = COALESCE(triaged_at, ?)")
+			args = append(args, db.d.time(now))
+		}
 	}
 	if u.Verdict != nil {
 		if !validVerdict(*u.Verdict) {

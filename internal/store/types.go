@@ -134,6 +134,8 @@ type Report struct {
 	FeedbackAt *time.Time
 	CreatedAt  time.Time
 	UpdatedAt  time.Time
+	// TriagedAt is when the case first left StatusNew.
+	TriagedAt *time.Time
 }
 
 // ReportIndicator is an indicator extracted from a report, kept so that

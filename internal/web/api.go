@@ -64,14 +64,14 @@ type apiReport struct {
 	Analysis   *analysis.Result `json:"analysis,omitempty"`
 }
 
-func (h *Handler) toAPI(r *store.Report, withAnalysis bool) apiReport {
+func (h *Handler) toAPI(actor *store.User, r *store.Report, withAnalysis bool) apiReport {
 	a := apiReport{ID: r.ID, URL: fmt.Sprintf("%s/reports/%d", h.cfg.PublicURL, r.ID), Channel: r.Channel, Intent: r.Intent,
 		Platform: r.Platform, Title: r.Title, Kind: r.Kind, Score: r.Score, Level: r.Level, Summary: r.Summary, Status: r.Status,
 		Verdict: r.Verdict, AssigneeID: r.AssigneeID, Feedback: r.Feedback, Replied: r.Replied, SharedInfo: r.SharedInfo, Met: r.Met,
 		ReporterID: r.ReporterID, CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt}
 	if withAnalysis && len(r.Analysis) > 0 {
 		if res, err := reports.Result(r); err == nil {
-			a.Analysis = res
+			a.Analysis = reports.Redact(actor, res)
 		}
 	}
 	return a
@@ -143,11 +143,18 @@ func (h *Handler) apiAnalyze(w http.ResponseWriter, r *http.Request, c *call) er
 	if err != nil {
 		return err
 	}
+	if !reports.IsAnalyst(c.user) && !h.analyzeLimit.Allow(fmt.Sprint(c.user.ID)) {
+		return errTooMany
+	}
 	res, err := h.svc.Analyze(sub.Raw, sub.RawName)
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, res)
+	if len(res.WatchlistMatches) > 0 {
+		// Probing the watchlist leaves a trace.
+		h.svc.Audit(r.Context(), c.user, "analyze.watchlist_match", "", fmt.Sprintf(`{"matches":%d,"level":%q}`, len(res.WatchlistMatches), res.Level), c.ip)
+	}
+	writeJSON(w, http.StatusOK, reports.Redact(c.user, res))
 	return nil
 }
 
@@ -156,13 +163,14 @@ func (h *Handler) apiSubmit(w http.ResponseWriter, r *http.Request, c *call) err
 	if err != nil {
 		return err
 	}
+	sub.IP = c.ip
 	rep, _, err := h.svc.Submit(r.Context(), c.user, sub)
 	if err != nil {
 		return err
 	}
 	h.metrics.reportAccepted("api", rep.Level)
 	w.Header().Set("Location", fmt.Sprintf("/api/v1/reports/%d", rep.ID))
-	writeJSON(w, http.StatusCreated, h.toAPI(rep, true))
+	writeJSON(w, http.StatusCreated, h.toAPI(c.user, rep, true))
 	return nil
 }
 
@@ -180,7 +188,7 @@ func (h *Handler) apiReports(w http.ResponseWriter, r *http.Request, c *call) er
 	}
 	out := make([]apiReport, 0, len(list))
 	for i := range list {
-		out = append(out, h.toAPI(&list[i], false))
+		out = append(out, h.toAPI(c.user, &list[i], false))
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"reports": out, "offset": f.Offset, "limit": f.Limit})
 	return nil
@@ -195,7 +203,7 @@ func (h *Handler) apiReport(w http.ResponseWriter, r *http.Request, c *call) err
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, h.toAPI(rep, true))
+	writeJSON(w, http.StatusOK, h.toAPI(c.user, rep, true))
 	return nil
 }
 
@@ -218,7 +226,7 @@ func (h *Handler) apiCase(w http.ResponseWriter, r *http.Request, c *call) error
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, h.toAPI(rep, false))
+	writeJSON(w, http.StatusOK, h.toAPI(c.user, rep, false))
 	return nil
 }
 

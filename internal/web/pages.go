@@ -184,7 +184,7 @@ func (h *Handler) reportSubmit(w http.ResponseWriter, r *http.Request, c *call) 
 			intent = store.IntentCheck
 		}
 		var rep *store.Report
-		rep, _, err = h.svc.Submit(r.Context(), c.user, reports.Submission{Channel: "web", Intent: intent, Platform: platformFor(f.Platform, raw),
+		rep, _, err = h.svc.Submit(r.Context(), c.user, reports.Submission{Channel: "web", IP: c.ip, Intent: intent, Platform: platformFor(f.Platform, raw),
 			Replied: f.Replied, Shared: f.Shared, Met: f.Met, Raw: raw, RawName: name})
 		if err == nil {
 			h.metrics.reportAccepted("web", rep.Level)
@@ -337,6 +337,7 @@ func (h *Handler) reportPage(w http.ResponseWriter, r *http.Request, c *call) er
 	if err != nil {
 		return err
 	}
+	res = reports.Redact(c.user, res)
 	v := reportView{Report: rep, Result: res, Own: rep.ReporterID == c.user.ID, Analyst: reports.IsAnalyst(c.user),
 		Statuses: []string{store.StatusNew, store.StatusTriaging, store.StatusEscalated, store.StatusClosed},
 		Verdicts: []string{store.VerdictHostile, store.VerdictSuspicious, store.VerdictBenign, store.VerdictExercise}}
@@ -425,6 +426,19 @@ func (h *Handler) accountPassword(w http.ResponseWriter, r *http.Request, c *cal
 		err = reports.Errorf(store.ErrInvalid, "the two new passwords are not the same")
 	} else {
 		err = h.svc.SetPassword(r.Context(), c.user, r.PostFormValue("current"), next, c.ip)
+	}
+	if err == nil {
+		// Every session ended with the old password: start a new one here.
+		u, gerr := h.svc.Store().GetUser(r.Context(), c.user.ID)
+		if gerr != nil {
+			return gerr
+		}
+		c.token = ""
+		tok, _, serr := h.svc.StartSession(r.Context(), u)
+		if serr != nil {
+			return serr
+		}
+		h.setSessionCookie(w, tok, int(reports.SessionIdle/time.Second))
 	}
 	if err != nil {
 		if !errors.Is(err, store.ErrInvalid) {

@@ -25,6 +25,10 @@ type page struct {
 	Nav   string // the current section, for aria-current
 	Flash string // a one-line confirmation shown at the top
 	Data  any
+	// Banner is the newest advisory for the user; Unread counts their
+	// unread notifications.
+	Banner *store.Advisory
+	Unread int
 }
 
 // IsAnalyst is for templates.
@@ -100,6 +104,10 @@ func (h *Handler) render(w http.ResponseWriter, r *http.Request, c *call, name s
 	if c.sess != nil {
 		p.CSRF = c.sess.CSRF
 	}
+	if c.user != nil {
+		p.Banner = h.svc.Banner(r.Context(), c.user)
+		p.Unread = h.svc.UnreadCount(r.Context(), c.user)
+	}
 	if p.Flash == "" {
 		p.Flash = flashText(r.URL.Query().Get("done"))
 	}
@@ -120,17 +128,24 @@ func (h *Handler) render(w http.ResponseWriter, r *http.Request, c *call, name s
 // from the address.
 func flashText(code string) string {
 	return map[string]string{
-		"case":     "The case was updated.",
-		"note":     "The note was added.",
-		"watch":    "The indicator was added to the watchlist.",
-		"allow":    "The indicator was added to the allowlist.",
-		"expired":  "The indicator was expired: it no longer matches.",
-		"edited":   "The indicator was saved.",
-		"password": "Your password was changed.",
-		"revoked":  "The token was revoked.",
-		"user":     "The user was saved.",
-		"people":   "The people directory was imported.",
-		"signout":  "You are signed out.",
+		"case":      "The case was updated.",
+		"note":      "The note was added.",
+		"watch":     "The indicator was added to the watchlist.",
+		"allow":     "The indicator was added to the allowlist.",
+		"expired":   "The indicator was expired: it no longer matches.",
+		"edited":    "The indicator was saved.",
+		"password":  "Your password was changed.",
+		"revoked":   "The token was revoked.",
+		"user":      "The user was saved.",
+		"people":    "The people directory was imported.",
+		"signout":   "You are signed out.",
+		"campaign":  "The campaign was saved.",
+		"merged":    "The campaigns were merged. A rebuild keeps them together.",
+		"split":     "The reports were split off. A rebuild keeps them apart.",
+		"hunt":      "The retro-hunt has started.",
+		"saved":     "The advisory was saved as a draft.",
+		"published": "The advisory was published: the audience is being told, and retro-hunts have started.",
+		"prefs":     "Your email choices were saved.",
 	}[code]
 }
 
@@ -156,8 +171,20 @@ func redirect(w http.ResponseWriter, r *http.Request, to, done string) error {
 func urlQueryEscape(s string) string { return url.QueryEscape(s) }
 
 // safeNext keeps a post-sign-in destination on this site.
+// Browsers drop tabs and newlines and read \ as /, so any control
+// character, space or backslash is refused outright, and what is left
+// must parse as a path with no scheme or host.
 func safeNext(next string) string {
-	if next == "" || !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.HasPrefix(next, "/\\") || strings.ContainsAny(next, "\r\n") {
+	if next == "" || len(next) > 2000 || !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") {
+		return "/"
+	}
+	for i := 0; i < len(next); i++ {
+		if c := next[i]; c <= 0x20 || c == 0x7f || c == '\\' {
+			return "/"
+		}
+	}
+	u, err := url.Parse(next)
+	if err != nil || u.Scheme != "" || u.Host != "" || u.User != nil || strings.HasPrefix(u.Path, "//") {
 		return "/"
 	}
 	return next

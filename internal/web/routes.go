@@ -35,7 +35,6 @@ func (h *Handler) routes() []route {
 		{"POST /signin/link/{token}", public, false, h.linkSubmit},
 		{"GET /healthz", public, false, h.healthz},
 		{"GET /readyz", public, false, h.readyz},
-		{"GET /metrics", public, false, h.metricsPage},
 		{"GET /static/", public, false, h.static},
 		{"GET /api/v1/openapi.json", public, true, h.openAPI},
 
@@ -50,6 +49,11 @@ func (h *Handler) routes() []route {
 		{"POST /account/password", reporter, false, h.accountPassword},
 		{"POST /account/tokens", reporter, false, h.accountTokenCreate},
 		{"POST /account/tokens/{id}/revoke", reporter, false, h.accountTokenRevoke},
+		{"POST /account/notifications", reporter, false, h.notificationPrefs},
+		{"GET /notifications", reporter, false, h.notificationsPage},
+		{"POST /notifications/read", reporter, false, h.notificationsRead},
+		{"GET /advisories", reporter, false, h.advisoriesPage},
+		{"GET /advisories/{id}", reporter, false, h.advisoryPage},
 
 		// The security team.
 		{"GET /queue", analyst, false, h.queue},
@@ -65,7 +69,20 @@ func (h *Handler) routes() []route {
 		{"GET /watchlist/{id}", analyst, false, h.watchlistEntry},
 		{"POST /watchlist/{id}", analyst, false, h.watchlistEdit},
 		{"POST /watchlist/{id}/expire", analyst, false, h.watchlistExpire},
+		{"POST /watchlist/{id}/hunt", analyst, false, h.huntStart},
 		{"GET /rules", analyst, false, h.rulesPage},
+		{"GET /dashboard", analyst, false, h.dashboardPage},
+		{"GET /campaigns", analyst, false, h.campaignsPage},
+		{"GET /campaigns/{id}", analyst, false, h.campaignPage},
+		{"POST /campaigns/{id}", analyst, false, h.campaignUpdate},
+		{"POST /campaigns/{id}/merge", analyst, false, h.campaignMerge},
+		{"POST /campaigns/{id}/split", analyst, false, h.campaignSplit},
+		{"GET /hunts", analyst, false, h.huntsPage},
+		{"GET /advisories/new", analyst, false, h.advisoryNew},
+		{"POST /advisories", analyst, false, h.advisoryCreate},
+		{"POST /advisories/{id}", analyst, false, h.advisoryCreate},
+		{"POST /advisories/{id}/publish", analyst, false, h.advisoryPublish},
+		{"GET /advisories/{id}/stix", analyst, false, h.advisorySTIX},
 		{"GET /people", analyst, false, h.peoplePage},
 
 		// Administrators.
@@ -76,7 +93,9 @@ func (h *Handler) routes() []route {
 		{"POST /admin/users/{id}/reset", admin, false, h.userReset},
 		{"GET /admin/audit", admin, false, h.auditPage},
 
-		// The JSON API, authenticated by API tokens.
+		// The JSON API, authenticated by API tokens. Prometheus scrapes
+		// /metrics with an analyst's token (bearer_token in its config).
+		{"GET /metrics", analyst, true, h.metricsPage},
 		{"GET /api/v1/me", reporter, true, h.apiMe},
 		{"POST /api/v1/analyze", reporter, true, h.apiAnalyze},
 		{"POST /api/v1/reports", reporter, true, h.apiSubmit},

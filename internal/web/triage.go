@@ -270,7 +270,11 @@ func (h *Handler) watchlistEntry(w http.ResponseWriter, r *http.Request, c *call
 	if err != nil {
 		return err
 	}
-	h.render(w, r, c, "indicator", pageT("Indicator", "watchlist", map[string]any{"Record": rec, "Types": indicator.Types}))
+	sightings, err := h.svc.Sightings(r.Context(), c.user, rec.ID)
+	if err != nil {
+		return err
+	}
+	h.render(w, r, c, "indicator", pageT("Indicator", "watchlist", map[string]any{"Record": rec, "Types": indicator.Types, "Sightings": sightings}))
 	return nil
 }
 

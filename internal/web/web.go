@@ -58,8 +58,10 @@ type Handler struct {
 	pages   map[string]*template.Template
 	signIn  *auth.Limiter // per client address
 	apiFail *auth.Limiter // failed API token attempts per client address
-	metrics *Metrics
-	cop     *http.CrossOriginProtection
+	// analyzeLimit bounds analyses without a report per reporter.
+	analyzeLimit *auth.Limiter
+	metrics      *Metrics
+	cop          *http.CrossOriginProtection
 }
 
 // New returns the handler.
@@ -74,6 +76,7 @@ func New(svc *reports.Service, cfg Config) (*Handler, error) {
 	h.cfg.PublicURL = strings.TrimRight(cfg.PublicURL, "/")
 	h.signIn = auth.NewLimiter(10, time.Minute, 10, time.Now)
 	h.apiFail = auth.NewLimiter(30, time.Minute, 30, time.Now)
+	h.analyzeLimit = auth.NewLimiter(30, time.Minute, 30, time.Now)
 	h.cop = http.NewCrossOriginProtection()
 	var err error
 	if h.pages, err = parseTemplates(); err != nil {
@@ -175,8 +178,20 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request, rt route, c *cal
 				return err
 			}
 		}
+		if rt.role != "" {
+			// Refuse before reading a body: a form is parsed only for
+			// someone allowed to send it.
+			if err := reports.Require(c.user, rt.role); err != nil {
+				return err
+			}
+		}
 		if c.sess != nil && r.Method != http.MethodGet && r.Method != http.MethodHead {
-			if err := r.ParseMultipartForm(32 << 20); err != nil && !errors.Is(err, http.ErrNotMultipart) {
+			r.Body = http.MaxBytesReader(w, r.Body, h.svc.MaxBytes()+1<<20)
+			if err := r.ParseMultipartForm(8 << 20); err != nil && !errors.Is(err, http.ErrNotMultipart) {
+				var mbe *http.MaxBytesError
+				if errors.As(err, &mbe) {
+					return fmt.Errorf("%w: the upload is larger than %d MB", errTooLarge, h.svc.MaxBytes()>>20)
+				}
 				return reports.Errorf(store.ErrInvalid, "the form could not be read: %v", err)
 			}
 			if !auth.Equal(r.PostFormValue("csrf"), c.sess.CSRF) {
@@ -266,21 +281,25 @@ var (
 
 // userMessage is what a user may read about an error: ours, never a driver's.
 func userMessage(err error, status int) string {
-	var ke interface{ Unwrap() error }
 	if status == http.StatusInternalServerError {
 		return "something went wrong on our side; it has been logged. Try again, and tell the security team if it keeps happening"
 	}
-	if errors.As(err, &ke) || errors.Is(err, errTooMany) || errors.Is(err, errTooLarge) || errors.Is(err, errUnsupported) {
-		msg := err.Error()
-		switch {
-		case errors.Is(err, errTooMany):
-			return "too many attempts: wait a minute and try again"
-		case msg == "not found":
+	if !reports.IsUserMessage(err) && !errors.Is(err, errTooMany) && !errors.Is(err, errTooLarge) && !errors.Is(err, errUnsupported) {
+		// A store or driver message: say only what kind of problem it is.
+		switch status {
+		case http.StatusNotFound:
 			return "not found"
+		case http.StatusConflict:
+			return "that conflicts with something that already exists"
+		case http.StatusBadRequest:
+			return "the request is not valid"
 		}
-		return msg
+		return http.StatusText(status)
 	}
-	return http.StatusText(status)
+	if errors.Is(err, errTooMany) {
+		return "too many attempts: wait a minute and try again"
+	}
+	return err.Error()
 }
 
 // fail writes an error as a page or as the API's JSON error shape.
