@@ -24,8 +24,8 @@ type Edge struct {
 // Cluster is a union-find over compact indexes, with union by size and
 // path halving; apart pairs are kept per cluster root and merged smaller
 // into larger, so checking and merging them costs O(p log p) in all for p
-// pairs. A million ids with several million edges take well under a
-// second or two. It panics if given more than math.MaxInt32 distinct ids.
+// pairs. A million ids with two million edges take about a second and
+// some 120 MB. It panics if given more than math.MaxInt32 distinct ids.
 func Cluster(ids []int64, edges []Edge, together, apart [][2]int64) map[int64]int64 {
 	u := newUnionFind(len(ids) + len(together))
 	for _, id := range ids {

@@ -189,12 +189,18 @@ func wordSet(ws ...string) map[string]bool {
 // becomes one. Words of scripts written without spaces (Chinese, Japanese,
 // Thai...) are taken a character at a time.
 //
-// Normalize reads at most the first 256 KiB of text and keeps at most 10,000
-// words. Its result is a fixed point: normalizing it again with the same
-// names gives it back unchanged.
+// Normalize reads at most the first 256 KiB of text and keeps at most
+// 10,000 words. Its result is a fixed point: normalizing it again with the
+// same names gives it back unchanged. (Removing a greeting or a sign-off
+// can expose another, so Normalize repeats its pass until the text stops
+// changing; real text settles after one.)
 func Normalize(text string, names ...string) string {
 	if len(text) > maxInputBytes {
-		text = text[:maxInputBytes]
+		n := maxInputBytes
+		for n > maxInputBytes-utf8.UTFMax && !utf8.RuneStart(text[n]) {
+			n--
+		}
+		text = text[:n]
 	}
 	base := foldNames(names)
 	out := normalizeOnce(text, base)
@@ -269,7 +275,7 @@ func replaceVariable(s string) string {
 // chunkLen returns the length of the first chunk of s: its first line, or
 // if that is longer than maxChunk, as much of it as ends at a space.
 func chunkLen(s string) int {
-	if i := strings.IndexByte(s, '\n'); i >= 0 && i < maxChunk {
+	if i := strings.IndexByte(s[:min(len(s), maxChunk)], '\n'); i >= 0 {
 		return i + 1
 	}
 	if len(s) <= maxChunk {

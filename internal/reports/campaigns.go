@@ -156,6 +156,10 @@ func watchIDs(res *analysis.Result) []string {
 	return slices.Compact(ids)
 }
 
+// minSharedBands is how many LSH bands two texts must share to count as
+// near-identical when only their bands are known.
+const minSharedBands = 4
+
 // link is why a candidate report belongs with the new one.
 type link struct {
 	reason, detail string
@@ -245,13 +249,18 @@ func (s *Service) correlate(ctx context.Context, r *store.Report, res *analysis.
 				if err != nil {
 					return correlation{}, err
 				}
-				for id, raw := range sigs {
+				for id, shared := range cands {
 					var other correlate.Signature
-					if other.UnmarshalBinary(raw) != nil {
+					if raw, ok := sigs[id]; ok && other.UnmarshalBinary(raw) == nil {
+						if sim := sig.Similarity(other); sim >= correlate.Threshold {
+							add(id, link{"text", fmt.Sprintf("text %.0f%% like report %d", sim*100, id), 1})
+						}
 						continue
 					}
-					if sim := sig.Similarity(other); sim >= correlate.Threshold {
-						add(id, link{"text", fmt.Sprintf("text %.0f%% like report %d", sim*100, id), 1})
+					// No signature kept (bulk-loaded data): several shared
+					// bands are themselves strong evidence.
+					if shared >= minSharedBands {
+						add(id, link{"text", fmt.Sprintf("text like report %d (%d shared bands)", id, shared), 1})
 					}
 				}
 			}

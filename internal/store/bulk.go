@@ -76,10 +76,16 @@ func (db *DB) BulkCreateReports(ctx context.Context, reports []*Report, inds [][
 			r.Title, nonNil(r.Raw), r.RawName, r.Kind, r.Score, r.Level, r.Summary, nonNil(r.Analysis),
 			status, r.Verdict, assignee, r.Feedback, db.timePtr(r.FeedbackAt), db.d.time(created), db.d.time(updated), db.timePtr(r.TriagedAt))
 	}
-	if _, err := db.execRows(ctx, tx, "INSERT INTO reports ("+bulkReportColumns+")", "", bulkReportWidth, 200, args); err != nil {
+	if _, err := db.execRows(ctx, tx, "INSERT OR FAIL INTO reports ("+bulkReportColumns+")", "", bulkReportWidth, 200, args); err != nil {
 		return fmt.Errorf("store: bulk create reports: %w", mapError(err))
 	}
-	if err := db.insertIndicatorsAndRules(ctx, tx, ids, inds, nil); err != nil {
+	args = args[:0]
+	for i := range inds {
+		for _, ind := range inds[i] {
+			args = append(args, ids[i], ind.Type, ind.Value, ind.Field)
+		}
+	}
+	if _, err := db.execRows(ctx, tx, "INSERT OR IGNORE INTO report_indicators (report_id, type, value, field)", "", 4, 500, args); err != nil {
 		return fmt.Errorf("store: bulk create reports: indicators: %w", mapError(err))
 	}
 	args = args[:0]
@@ -88,7 +94,7 @@ func (db *DB) BulkCreateReports(ctx context.Context, reports []*Report, inds [][
 			args = append(args, k, ids[i])
 		}
 	}
-	if _, err := db.execRows(ctx, tx, "INSERT INTO report_bands (band_key, report_id)", "", 2, 1000, args); err != nil {
+	if _, err := db.execRows(ctx, tx, "INSERT OR FAIL INTO report_bands (band_key, report_id)", "", 2, 1000, args); err != nil {
 		return fmt.Errorf("store: bulk create reports: bands: %w", mapError(err))
 	}
 	if err := tx.Commit(); err != nil {
