@@ -18,7 +18,11 @@ func FuzzNormalizeSign(f *testing.F) {
 		if err != nil {
 			f.Fatal(err)
 		}
-		f.Add(string(b), "Amanda Qiu")
+		// The opening and the close of each, kept short: the fuzzer
+		// minimizes every new input it finds, and short ones are quick.
+		text := string(b)
+		f.Add(text[:min(len(text), 300)], "Amanda Qiu")
+		f.Add(text[max(0, len(text)-300):], "Amanda Qiu")
 	}
 	for _, s := range []string{
 		"", "Hi", "Dear Ms Patel,\nThanks!\nBest regards,\nAmanda", "Hi Will, I will pay £5,000 on 5 May at 9.30am.",

@@ -46,6 +46,13 @@ func (f fixture) String() string {
 
 func (f fixture) sign(t *testing.T) Signature {
 	t.Helper()
+	sig, _ := f.signWords(t)
+	return sig
+}
+
+// signWords returns f's signature and its normalized words.
+func (f fixture) signWords(t *testing.T) (Signature, []string) {
+	t.Helper()
 	b, err := os.ReadFile(filepath.Join("testdata", f.file))
 	if err != nil {
 		t.Fatal(err)
@@ -54,11 +61,12 @@ func (f fixture) sign(t *testing.T) Signature {
 	if f.flat {
 		text = strings.Join(strings.Fields(text), " ")
 	}
-	sig, ok := Sign(Normalize(text, f.names...))
+	norm := Normalize(text, f.names...)
+	sig, ok := Sign(norm)
 	if !ok {
 		t.Fatalf("%s: Sign reported too short", f.file)
 	}
-	return sig
+	return sig, strings.Fields(norm)
 }
 
 func shareBand(a, b Signature) bool {
@@ -93,9 +101,10 @@ func TestCampaignSimilarity(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			sa, sb := tt.a.sign(t), tt.b.sign(t)
+			sa, wa := tt.a.signWords(t)
+			sb, wb := tt.b.signWords(t)
 			sim := sa.Similarity(sb)
-			t.Logf("%s ~ %s: similarity %.3f, share a band: %v", tt.a, tt.b, sim, shareBand(sa, sb))
+			t.Logf("%s ~ %s: similarity %.3f (exact %.3f), share a band: %v", tt.a, tt.b, sim, jaccard(wa, wb), shareBand(sa, sb))
 			if sim != sb.Similarity(sa) {
 				t.Errorf("similarity is not symmetric")
 			}

@@ -1,6 +1,7 @@
 package store
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"fmt"
@@ -80,19 +81,39 @@ func (db *DB) BulkCreateReports(ctx context.Context, reports []*Report, inds [][
 		return fmt.Errorf("store: bulk create reports: %w", mapError(err))
 	}
 	args = args[:0]
+	type irow struct {
+		id int64
+		ReportIndicator
+	}
+	var irows []irow
 	for i := range inds {
 		for _, ind := range inds[i] {
-			args = append(args, ids[i], ind.Type, ind.Value, ind.Field)
+			irows = append(irows, irow{ids[i], ind})
 		}
+	}
+	if sortRows {
+		slices.SortFunc(irows, func(a, b irow) int {
+			return cmp.Or(cmp.Compare(a.Type, b.Type), cmp.Compare(a.Value, b.Value), cmp.Compare(a.id, b.id))
+		})
+	}
+	for _, r := range irows {
+		args = append(args, r.id, r.Type, r.Value, r.Field)
 	}
 	if _, err := db.execRows(ctx, tx, "INSERT OR IGNORE INTO report_indicators (report_id, type, value, field)", "", 4, 500, args); err != nil {
 		return fmt.Errorf("store: bulk create reports: indicators: %w", mapError(err))
 	}
 	args = args[:0]
+	var brows [][2]int64
 	for i := range bands {
 		for _, k := range uniqueBands(bands[i]) {
-			args = append(args, k, ids[i])
+			brows = append(brows, [2]int64{k, ids[i]})
 		}
+	}
+	if sortRows {
+		slices.SortFunc(brows, func(a, b [2]int64) int { return cmp.Or(cmp.Compare(a[0], b[0]), cmp.Compare(a[1], b[1])) })
+	}
+	for _, r := range brows {
+		args = append(args, r[0], r[1])
 	}
 	if _, err := db.execRows(ctx, tx, "INSERT OR FAIL INTO report_bands (band_key, report_id)", "", 2, 1000, args); err != nil {
 		return fmt.Errorf("store: bulk create reports: bands: %w", mapError(err))
@@ -142,3 +163,5 @@ func (db *DB) reserveReportIDs(ctx context.Context, tx *sql.Tx, n int) ([]int64,
 	}
 	return ids, nil
 }
+
+var sortRows = false

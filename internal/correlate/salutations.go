@@ -1,0 +1,261 @@
+package correlate
+
+import (
+	"strings"
+	"unicode/utf8"
+)
+
+// Word lists, lower-case and folded. Greetings open a message, fillers and
+// titles may follow a greeting, and sign-offs close it.
+var (
+	greetings = phrases("dear", "hi", "hello", "hey", "hiya", "heya", "howdy", "greetings", "salutations",
+		"good morning", "good afternoon", "good evening", "good day", "morning",
+		"to whom it may concern", "bonjour", "hallo", "hola", "ciao", "guten tag", "ni hao")
+	// informalGreetings are usually followed by the recipient's first name.
+	informalGreetings = wordSet("dear", "hi", "hello", "hey", "hiya", "heya")
+	greetingFillers   = wordSet("there", "all", "everyone", "everybody", "team", "colleagues", "colleague",
+		"friends", "friend", "folks", "or", "and", "both", "again")
+	titles = wordSet("mr", "mrs", "ms", "miss", "mx", "dr", "doctor", "prof", "professor", "sir", "dame", "madam",
+		"madame", "mme", "mlle", "lord", "lady", "baroness", "baron", "rt", "hon", "honourable", "honorable", "rev",
+		"reverend", "herr", "frau", "councillor", "cllr", "senator", "minister", "ambassador",
+		// post-nominals, not names
+		"mp", "mep", "msp", "ms", "mla", "obe", "mbe", "cbe", "kc", "qc", "phd", "esq")
+	signOffs = phrases("best regards", "kind regards", "warm regards", "warmest regards", "kindest regards",
+		"many regards", "with regards", "with kind regards", "with best regards", "with warm regards", "regards",
+		"best wishes", "warm wishes", "with best wishes", "all the best", "all best", "best", "cheers",
+		"thanks", "thank you", "many thanks", "thanks again", "thanks in advance", "with thanks", "with many thanks",
+		"thanks and regards", "thanks and best regards", "thanks for your time", "thank you for your time",
+		"thanks for your consideration", "thank you for your consideration",
+		"sincerely", "yours sincerely", "sincerely yours", "yours faithfully", "faithfully", "yours truly",
+		"truly", "yours", "respectfully", "cordially", "take care", "talk soon", "speak soon", "warmly",
+		"sent from my")
+	// dateWords are month and weekday names that are not also everyday
+	// words ("may", "march" and abbreviations count only beside a number).
+	dateWords = wordSet("january", "february", "april", "june", "july", "august", "september", "october",
+		"november", "december", "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+	// commonWordNames are names that are also everyday words: they are
+	// replaced only where capitalised, so "I will" keeps its "will".
+	commonWordNames = wordSet("will", "may", "mark", "grace", "hope", "bill", "rose", "faith", "joy", "june",
+		"april", "august", "summer", "amber", "dawn", "rich", "frank", "sue", "pat", "art", "guy", "jack", "don",
+		"ray", "gene", "max", "sky", "ruby", "pearl", "iris", "holly", "ivy", "daisy", "chase", "hunter", "rob",
+		"sterling", "young", "long", "white", "black", "brown", "green", "king", "love", "wing", "new", "hall",
+		"page", "price", "law", "rule", "lane", "field", "bell", "cook", "bishop", "hill", "wood", "ward", "major",
+		"chance", "sunny", "penny", "bob", "nick", "drew", "angel", "august", "lee", "li", "an", "he", "ma", "hu",
+		"yu", "so", "do", "to", "in", "on", "ho", "lo", "sun", "tan", "chan", "bird")
+)
+
+// phrases splits each phrase into words, longest first, so that "best
+// regards" is tried before "best".
+func phrases(ps ...string) [][]string {
+	out := make([][]string, 0, len(ps))
+	for _, p := range ps {
+		out = append(out, strings.Fields(p))
+	}
+	for i := 1; i < len(out); i++ { // insertion sort by length, descending, stable
+		for j := i; j > 0 && len(out[j]) > len(out[j-1]); j-- {
+			out[j], out[j-1] = out[j-1], out[j]
+		}
+	}
+	return out
+}
+
+func wordSet(ws ...string) map[string]bool {
+	m := make(map[string]bool, len(ws))
+	for _, w := range ws {
+		m[w] = true
+	}
+	return m
+}
+
+// nameMatcher recognises the words of personal names: the given names and
+// those found after greetings.
+type nameMatcher struct {
+	base  map[string]bool
+	found map[string]bool
+}
+
+func (m *nameMatcher) add(w string) {
+	if m.found == nil {
+		m.found = map[string]bool{}
+	}
+	m.found[w] = true
+}
+
+// match reports whether t is a name word. A name that is also an everyday
+// word counts only where capitalised.
+func (m *nameMatcher) match(t token) bool {
+	if !m.base[t.low] && !m.found[t.low] {
+		return false
+	}
+	return t.cap || !commonWordNames[t.low]
+}
+
+// firstContent returns the index of the first token of line that is not
+// punctuation, or len(line).
+func firstContent(line []token) int {
+	i := 0
+	for i < len(line) && line[i].kind == kindPunct {
+		i++
+	}
+	return i
+}
+
+// matchPhrase returns how many tokens of line from i spell one of ps, or 0.
+func matchPhrase(line []token, i int, ps [][]string) int {
+next:
+	for _, p := range ps {
+		if i+len(p) > len(line) {
+			continue
+		}
+		for k, w := range p {
+			if t := line[i+k]; t.kind != kindWord || t.low != w {
+				continue next
+			}
+		}
+		return len(p)
+	}
+	return 0
+}
+
+// dropGreetings removes greetings from the start of line, with what
+// follows them (fillers, titles, names and punctuation), and records the
+// names it finds.
+func dropGreetings(line []token, names *nameMatcher) []token {
+	for {
+		i := firstContent(line)
+		n := matchPhrase(line, i, greetings)
+		if n == 0 {
+			return line
+		}
+		personal := n == 1 && informalGreetings[line[i].low]
+		j := i + n
+		titled := false
+	fillers:
+		for ; j < len(line); j++ {
+			t := line[j]
+			switch {
+			case t.kind == kindWord && titles[t.low]:
+				titled = true
+			case t.kind == kindWord && greetingFillers[t.low]:
+			case t.kind == kindPunct && (t.r == '/' || t.r == '&' || t.r == '.'):
+			default:
+				break fillers
+			}
+		}
+		// Up to three capitalised words, joined by hyphens or dots.
+		var found []int
+		k := j
+		for k < len(line) && len(found) < 3 {
+			t := line[k]
+			if t.kind != kindWord || !t.cap || t.low == "i" || utf8.RuneCountInString(t.low) < 2 || titles[t.low] {
+				break
+			}
+			found = append(found, k)
+			k++
+			if k+1 < len(line) && line[k].kind == kindPunct && (line[k].r == '-' || line[k].r == '.') &&
+				line[k+1].kind == kindWord && line[k+1].cap {
+				k++
+			}
+		}
+		ends := k == len(line) || (line[k].kind == kindPunct && strings.ContainsRune(",:;!.-–—", line[k].r))
+		switch {
+		case len(found) > 0 && (titled || ends):
+		case len(found) > 0 && personal:
+			// "Hi John I came across...": the first word only.
+			found, k = found[:1], found[0]+1
+		default:
+			found, k = nil, j
+		}
+		for _, f := range found {
+			names.add(line[f].low)
+		}
+		for k < len(line) && line[k].kind == kindPunct {
+			k++
+		}
+		line = line[k:]
+	}
+}
+
+// dropSignOff removes a sign-off and everything below it: among the last
+// few lines, a line that opens with a sign-off phrase followed by at most a
+// name ("Kind regards,", "Thanks, Amanda", "Sent from my iPhone"), or a
+// sign-off phrase ending a line after a sentence ("...soon. Best, Amanda").
+// It repeats until no sign-off is left, so "Thanks!\nBest regards," goes
+// entirely. Each round removes words from the end, so the work stays
+// linear in the text.
+func dropSignOff(lines [][]token) [][]token {
+	var content []int // lines with a word or placeholder
+	for i, l := range lines {
+		if firstContent(l) < len(l) {
+			content = append(content, i)
+		}
+	}
+	for len(content) > 0 {
+		cutLine, cutTok := -1, -1
+		for _, li := range content[max(0, len(content)-signOffWindow):] {
+			if cutTok = signOffIn(lines[li]); cutTok >= 0 {
+				cutLine = li
+				break
+			}
+		}
+		if cutLine < 0 {
+			break
+		}
+		lines[cutLine] = lines[cutLine][:cutTok]
+		lines = lines[:cutLine+1]
+		for len(content) > 0 && content[len(content)-1] >= cutLine {
+			content = content[:len(content)-1]
+		}
+		if firstContent(lines[cutLine]) < cutTok {
+			content = append(content, cutLine)
+		}
+	}
+	return lines
+}
+
+// signOffIn returns where a sign-off starts in line, or -1: at the line's
+// first word, or after a sentence's end among its last few words.
+func signOffIn(line []token) int {
+	if i := firstContent(line); signOffAt(line, i) {
+		return i
+	}
+	// A sign-off is followed by at most maxSignOffNames words, so only the
+	// last few words can start one.
+	words := 0
+	first := len(line)
+	for i := len(line) - 1; i > 0 && words < maxSignOffNames+maxPhraseWords; i-- {
+		if line[i].kind != kindPunct {
+			words++
+			first = i
+		}
+	}
+	for i := max(first, 1); i < len(line); i++ {
+		if p := line[i-1]; p.kind == kindPunct && (p.r == '.' || p.r == '!' || p.r == '?') && signOffAt(line, i) {
+			return i
+		}
+	}
+	return -1
+}
+
+// signOffAt reports whether line from i is a sign-off phrase followed by
+// nothing but punctuation and at most a few name words.
+func signOffAt(line []token, i int) bool {
+	n := matchPhrase(line, i, signOffs)
+	if n == 0 {
+		return false
+	}
+	sent := line[i].low == "sent" // "Sent from my iPhone": any few words
+	words := 0
+	for _, t := range line[i+n:] {
+		if t.kind == kindPunct {
+			continue
+		}
+		if !sent && !t.nameLike() {
+			return false
+		}
+		if words++; words > maxSignOffNames {
+			return false
+		}
+	}
+	return true
+}
