@@ -54,6 +54,13 @@ func (s *Service) Dashboard(ctx context.Context, actor *store.User, weeks int) (
 	if d.ByOffice, err = s.db.TargetedBy(ctx, "office", d.Since, 10); err != nil {
 		return nil, err
 	}
+	for _, cs := range [][]store.Count{d.ByRole, d.ByOffice} {
+		for i := range cs {
+			if cs[i].Label == "" {
+				cs[i].Label = "not recorded"
+			}
+		}
+	}
 	jobs, err := s.db.ListHuntJobs(ctx, 20)
 	if err != nil {
 		return nil, err
