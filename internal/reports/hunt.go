@@ -78,7 +78,6 @@ type Hunter struct {
 	done   chan struct{}
 	once   sync.Once
 	Poll   time.Duration // how often to look for work without a wake-up
-	Batch  int           // reports scanned per step
 	OnDone func(j *store.HuntJob)
 }
 
@@ -94,7 +93,7 @@ func (s *Service) wakeHunter() {
 // StartHunter starts the background retro-hunt worker. Jobs left running
 // by a stopped process are resumed from their cursor.
 func (s *Service) StartHunter() *Hunter {
-	h := &Hunter{s: s, wake: make(chan struct{}, 1), stop: make(chan struct{}), done: make(chan struct{}), Poll: 5 * time.Second, Batch: 500}
+	h := &Hunter{s: s, wake: make(chan struct{}, 1), stop: make(chan struct{}), done: make(chan struct{}), Poll: 5 * time.Second}
 	s.hunter = h
 	go h.loop()
 	h.wake <- struct{}{}
@@ -172,6 +171,16 @@ func (s *Service) runHunt(ctx context.Context, j *store.HuntJob, progress func(*
 		return res, err
 	}
 	matched := map[int64]bool{}
+	if j.Cursor > 0 {
+		// Resuming: what earlier runs of this hunt found stays found.
+		prev, err := s.db.SightingsOf(ctx, rec.ID, 10_000_000)
+		if err != nil {
+			return res, err
+		}
+		for _, sg := range prev {
+			matched[sg.ReportID] = true
+		}
+	}
 	record := func(ids map[int64]string, field string) error {
 		var ss []store.Sighting
 		for id, m := range ids {
@@ -221,10 +230,7 @@ func (s *Service) runHunt(ctx context.Context, j *store.HuntJob, progress func(*
 	wl := intel.New([]*intel.Entry{watchOnly(rec.Entry)})
 	needle := []byte(strings.ToLower(rec.Entry.Value))
 	typed := rec.Entry.Type != indicator.Person && rec.Entry.Type != indicator.Organization
-	batch := 500
-	if s.hunter != nil && s.hunter.Batch > 0 {
-		batch = s.hunter.Batch
-	}
+	batch := s.huntBatch
 	for ctx.Err() == nil {
 		rs, err := s.db.ReportsRawAfter(ctx, j.Cursor, batch)
 		if err != nil {

@@ -79,6 +79,9 @@ type Config struct {
 	Mailer Mailer
 	// PublicURL is where users reach the service, for links in mail.
 	PublicURL string
+	// HuntBatch is how many reports a retro-hunt scans between progress
+	// records (default 500).
+	HuntBatch int
 }
 
 // Service is the core. It is safe for concurrent use.
@@ -103,6 +106,7 @@ type Service struct {
 	mail      *mailQueue
 	publicURL string
 	hunter    *Hunter
+	huntBatch int
 }
 
 // New loads the rules and the watchlist and returns a Service.
@@ -115,6 +119,10 @@ func New(ctx context.Context, cfg Config) (*Service, error) {
 		logger: cfg.Logger, now: cfg.Now, onReport: cfg.OnReport,
 		hashing: make(chan struct{}, 4),
 		mailer:  cfg.Mailer, publicURL: strings.TrimRight(cfg.PublicURL, "/"),
+		huntBatch: cfg.HuntBatch,
+	}
+	if s.huntBatch <= 0 {
+		s.huntBatch = 500
 	}
 	if s.logger == nil {
 		s.logger = slog.New(slog.DiscardHandler)
