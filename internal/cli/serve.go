@@ -6,6 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"log/slog"
+	"net/netip"
 	"os"
 	"os/signal"
 	"strings"
@@ -102,6 +103,8 @@ func runServe(ctx context.Context, args []string, env Env) int {
 	fs.BoolVar(&insecureCookies, "insecure-cookies", false, "send cookies over plain HTTP even when --public-url is https (not recommended)")
 	fs.StringVar(&cfg.SMTPAddr, "smtp-addr", "", "listen for reports by email on this `address`, e.g. :2525")
 	fs.StringVar(&cfg.SMTPDomain, "smtp-domain", "localhost", "the SMTP greeting's host `name`")
+	var smtpAllow multiFlag
+	fs.Var(&smtpAllow, "smtp-allow", "only these client `networks` (CIDR, comma-separated) may connect to --smtp-addr: your mail servers (default: any; set it in production, as MAIL FROM can be forged)")
 	fs.Var(&reportAddr, "report-address", "the `address` staff forward suspicious mail to; repeatable (default: any recipient)")
 	fs.StringVar(&cfg.SMTPRelay, "smtp-relay", "", "send mail (verdicts to reporters) through this `host:port`")
 	fs.StringVar(&cfg.SMTPFrom, "smtp-from", "", "the From `address` of mail sent (default: the first --report-address)")
@@ -136,6 +139,18 @@ func runServe(ctx context.Context, args []string, env Env) int {
 	}
 	cfg.DataDir = store.DataDir(env.Getenv)
 	cfg.Rules, cfg.OwnDomains, cfg.ReportAddress = rulesDirs, own, reportAddr
+	for _, n := range smtpAllow {
+		p, err := netip.ParsePrefix(n)
+		if err != nil {
+			if a, aerr := netip.ParseAddr(n); aerr == nil {
+				p = netip.PrefixFrom(a, a.BitLen())
+			} else {
+				fmt.Fprintf(env.Stderr, "portcullis serve: --smtp-allow %q is not a network like 10.1.0.0/16 or an address\n", n)
+				return ExitUsage
+			}
+		}
+		cfg.SMTPAllow = append(cfg.SMTPAllow, p)
+	}
 	cfg.MaxBytes = int64(maxMB) << 20
 	cfg.AdminEmail = adminEmail
 	cfg.Logger, cfg.Console = logger, env.Stdout

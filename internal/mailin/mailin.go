@@ -39,6 +39,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"net/netip"
 	"os"
 	"path/filepath"
 	"strings"
@@ -111,6 +112,10 @@ type Config struct {
 	// MaxConns is the most connections served at once; more wait in the
 	// listen queue. Default DefaultMaxConns.
 	MaxConns int
+	// Allow, when not empty, lists the client networks that may connect
+	// (the organisation's mail servers); others are refused at once.
+	// MAIL FROM can be forged, so production should always set it.
+	Allow []netip.Prefix
 	// Timeout bounds waiting for each command line, each read during
 	// DATA and each reply written. Default DefaultTimeout.
 	Timeout time.Duration

@@ -16,6 +16,7 @@ import (
 	"log/slog"
 	"math/big"
 	"net"
+	"net/netip"
 	"net/smtp"
 	"net/textproto"
 	"os"
@@ -890,4 +891,19 @@ func testCert(t *testing.T) (tls.Certificate, *x509.CertPool) {
 	pool := x509.NewCertPool()
 	pool.AddCert(leaf)
 	return tls.Certificate{Certificate: [][]byte{der}, PrivateKey: key, Leaf: leaf}, pool
+}
+
+// TestAllowedNetworks: with Allow set, a client outside it is refused
+// before it can say anything; one inside is served.
+func TestAllowedNetworks(t *testing.T) {
+	in := newIntake(staff)
+	refused := newServer(t, Config{Allow: []netip.Prefix{netip.MustParsePrefix("10.0.0.0/8")}}, in)
+	err := smtp.SendMail(refused.Addr().String(), nil, staff, []string{reportTo}, []byte("Subject: x\r\n\r\nx\r\n"))
+	if err == nil || !strings.Contains(err.Error(), "554") {
+		t.Errorf("client outside the allowed networks: %v, want 554", err)
+	}
+	served := newServer(t, Config{Allow: []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")}}, in)
+	if err := smtp.SendMail(served.Addr().String(), nil, staff, []string{reportTo}, []byte("Subject: x\r\n\r\nx\r\n")); err != nil {
+		t.Errorf("client inside the allowed networks: %v", err)
+	}
 }

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"net/netip"
 	"os"
 	"strings"
 	"time"
@@ -43,6 +44,11 @@ func (b backend) NewSession(c *smtp.Conn) (smtp.Session, error) {
 	sess := &session{s: b.s, conn: connOf(c.Conn()), remote: "unknown"}
 	if a := c.Conn().RemoteAddr(); a != nil {
 		sess.remote = a.String()
+	}
+	if len(b.s.cfg.Allow) > 0 && !allowed(b.s.cfg.Allow, c.Conn().RemoteAddr()) {
+		b.s.log.Warn("smtp client refused: not in the allowed networks", "remote", sess.remote)
+		return nil, &smtp.SMTPError{Code: 554, EnhancedCode: smtp.EnhancedCode{5, 7, 1},
+			Message: "This server takes reports only from the organisation's mail servers"}
 	}
 	_, sess.tls = c.TLSConnectionState()
 	return sess, nil
@@ -259,4 +265,22 @@ func formatBytes(n int64) string {
 		return fmt.Sprintf("%d KiB", n>>10)
 	}
 	return fmt.Sprintf("%d bytes", n)
+}
+
+// allowed reports whether addr is in one of the networks.
+func allowed(nets []netip.Prefix, addr net.Addr) bool {
+	if addr == nil {
+		return false
+	}
+	ap, err := netip.ParseAddrPort(addr.String())
+	if err != nil {
+		return false
+	}
+	ip := ap.Addr().Unmap()
+	for _, n := range nets {
+		if n.Contains(ip) {
+			return true
+		}
+	}
+	return false
 }

@@ -14,6 +14,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/netip"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -44,6 +45,7 @@ type Config struct {
 	SMTPAddr      string   // "" = no SMTP intake
 	SMTPDomain    string   // greeting hostname
 	ReportAddress []string // accepted recipients for reports by email
+	SMTPAllow     []netip.Prefix // client networks allowed to connect (empty: any)
 	SMTPRelay     string   // host:port for outbound mail; "" = none
 	SMTPFrom      string
 	SMTPUser      string
@@ -168,7 +170,7 @@ func (s *Server) Start(ctx context.Context) error {
 	if s.cfg.SMTPAddr != "" {
 		spool := filepath.Join(s.cfg.DataDir, "spool")
 		s.smtp, err = mailin.New(mailin.Config{Addr: s.cfg.SMTPAddr, Domain: s.cfg.SMTPDomain, Recipients: s.cfg.ReportAddress,
-			MaxBytes: s.svc.MaxBytes(), SpoolDir: spool}, &intake{s: s}, s.logger)
+			MaxBytes: s.svc.MaxBytes(), SpoolDir: spool, Allow: s.cfg.SMTPAllow}, &intake{s: s}, s.logger)
 		if err != nil {
 			ln.Close()
 			return err
