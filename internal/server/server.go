@@ -42,11 +42,11 @@ type Config struct {
 	SecureCookies *bool
 	TrustProxy    bool
 
-	SMTPAddr      string   // "" = no SMTP intake
-	SMTPDomain    string   // greeting hostname
-	ReportAddress []string // accepted recipients for reports by email
+	SMTPAddr      string         // "" = no SMTP intake
+	SMTPDomain    string         // greeting hostname
+	ReportAddress []string       // accepted recipients for reports by email
 	SMTPAllow     []netip.Prefix // client networks allowed to connect (empty: any)
-	SMTPRelay     string   // host:port for outbound mail; "" = none
+	SMTPRelay     string         // host:port for outbound mail; "" = none
 	SMTPFrom      string
 	SMTPUser      string
 	SMTPPassword  string
