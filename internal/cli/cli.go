@@ -57,6 +57,8 @@ Commands:
                         reports grouped by shared indicator, persona or text
   hunt VALUE            search every stored report for an indicator
   generate              fill a test database with synthetic reports
+  taxii subscribe|poll|partner|collections
+                        share with partner agencies over TAXII 2.1
   version               print the version
 
 Examples:
@@ -105,6 +107,8 @@ func Run(ctx context.Context, args []string, env Env) int {
 		return runHunt(ctx, args[1:], env)
 	case "generate":
 		return runGenerate(ctx, args[1:], env)
+	case "taxii":
+		return runTAXII(ctx, args[1:], env)
 	case "version", "--version":
 		fmt.Fprintln(env.Stdout, "portcullis", Version)
 		return ExitOK

@@ -88,23 +88,25 @@ func Normalize(text string, names ...string) string {
 
 // foldNames turns the given names into the set of words to replace,
 // dropping titles, initials and anything with a digit.
-func foldNames(names []string) map[string]bool {
-	set := map[string]bool{}
+func foldNames(names []string) *nameSet {
+	var set nameSet
 	for _, n := range names {
-		for _, line := range tokenize(fold(n)) {
+		f := fold(n)
+		for _, line := range tokenize(f, asciiLower(f)) {
 			for _, t := range line {
 				if t.kind == kindWord && !titles[t.low] && utf8.RuneCountInString(t.low) >= 2 {
-					set[t.low] = true
+					set.add(t.low)
 				}
 			}
 		}
 	}
-	return set
+	return &set
 }
 
 // normalizeOnce is one pass of Normalize.
-func normalizeOnce(text string, base map[string]bool) string {
-	lines := tokenize(replaceVariable(fold(text)))
+func normalizeOnce(text string, base *nameSet) string {
+	folded := fold(text)
+	lines := tokenize(replaceVariable(folded, asciiLower(folded)))
 	names := nameMatcher{base: base}
 	for i, line := range lines {
 		lines[i] = dropGreetings(line, &names)
@@ -115,37 +117,83 @@ func normalizeOnce(text string, base map[string]bool) string {
 			case t.kind != kindWord:
 			case names.match(t):
 				line[j] = token{kind: kindPlaceholder, low: tokName}
-			case dateWords[t.low]:
+			case isDateWord(t.low):
 				line[j] = token{kind: kindPlaceholder, low: tokDate}
 			}
 		}
 	}
 	lines = dropSignOff(lines)
-	return render(lines)
+	return render(lines, len(text))
 }
 
 // fold applies compatibility decomposition, removes combining marks and
 // invisible format characters (zero-width spaces, soft hyphens, direction
 // marks) and recomposes: "Ｃａｆé\u200b" becomes "Cafe". Case is kept, since
 // names are found by their capitals. Invalid UTF-8 becomes U+FFFD.
+//
+// ASCII is left as it is by all three steps, and no character combines
+// with one before an ASCII character or with the ASCII character itself
+// (TestFoldASCIIBoundary checks this), so each run of other characters is
+// folded on its own, with the ASCII character before it; a run whose
+// characters are all left alone by the three steps ("£", "’") is kept
+// without folding. Most text is ASCII with a few such runs, and costs no
+// copy.
 func fold(s string) string {
-	ascii := true
-	for i := 0; i < len(s); i++ {
-		if s[i] >= utf8.RuneSelf {
-			ascii = false
-			break
+	i := 0
+	for i < len(s) && s[i] < utf8.RuneSelf {
+		i++
+	}
+	if i == len(s) {
+		return s
+	}
+	if !utf8.ValidString(s[i:]) {
+		s = strings.ToValidUTF8(s, "\uFFFD")
+	}
+	var b strings.Builder
+	var t transform.Transformer
+	done := 0 // s[:done] is written to b
+	for i < len(s) {
+		j := i
+		for j < len(s) && s[j] >= utf8.RuneSelf {
+			j++
+		}
+		if !foldInert(s[i:j]) {
+			from := max(i-1, 0) // the ASCII character before, which may combine
+			if t == nil {
+				t = transform.Chain(norm.NFKD, runes.Remove(runes.Predicate(invisible)), norm.NFC)
+				b.Grow(len(s))
+			}
+			out, _, err := transform.String(t, s[from:j])
+			if err != nil {
+				return s
+			}
+			b.WriteString(s[done:from])
+			b.WriteString(out)
+			done = j
+		}
+		i = j
+		for i < len(s) && s[i] < utf8.RuneSelf {
+			i++
 		}
 	}
-	if ascii {
+	if t == nil {
 		return s
 	}
-	s = strings.ToValidUTF8(s, "\uFFFD")
-	t := transform.Chain(norm.NFKD, runes.Remove(runes.Predicate(invisible)), norm.NFC)
-	out, _, err := transform.String(t, s)
-	if err != nil {
-		return s
+	b.WriteString(s[done:])
+	return b.String()
+}
+
+// foldInert reports whether fold leaves every rune of s as it is, with
+// whatever is around it: no decomposition, nothing to remove and nothing
+// to combine with.
+func foldInert(s string) bool {
+	for i, r := range s {
+		if invisible(r) || !norm.NFKD.PropertiesString(s[i:]).BoundaryAfter() ||
+			!norm.NFC.PropertiesString(s[i:]).BoundaryAfter() {
+			return false
+		}
 	}
-	return out
+	return true
 }
 
 // invisible reports whether r is a combining mark or format character.
@@ -156,8 +204,10 @@ func invisible(r rune) bool {
 // render joins the words and placeholders of lines with single spaces,
 // collapsing runs of one placeholder ("<date> <date>" from "Monday, 3
 // March") and keeping at most maxWords words and maxInputBytes bytes.
-func render(lines [][]token) string {
+// size is the length of the text the lines come from, to size the result.
+func render(lines [][]token, size int) string {
 	var b strings.Builder
+	b.Grow(min(size, maxInputBytes))
 	words := 0
 	prev := ""
 	for _, l := range lines {

@@ -29,10 +29,6 @@ var (
 		"sincerely", "yours sincerely", "sincerely yours", "yours faithfully", "faithfully", "yours truly",
 		"truly", "yours", "respectfully", "cordially", "take care", "talk soon", "speak soon", "warmly",
 		"sent from my")
-	// dateWords are month and weekday names that are not also everyday
-	// words ("may", "march" and abbreviations count only beside a number).
-	dateWords = wordSet("january", "february", "april", "june", "july", "august", "september", "october",
-		"november", "december", "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 	// commonWordNames are names that are also everyday words: they are
 	// replaced only where capitalised, so "I will" keeps its "will".
 	commonWordNames = wordSet("will", "may", "mark", "grace", "hope", "bill", "rose", "faith", "joy", "june",
@@ -67,27 +63,79 @@ func wordSet(ws ...string) map[string]bool {
 	return m
 }
 
+// isDateWord reports whether w is a month or weekday name that is not
+// also an everyday word ("may", "march" and abbreviations count only
+// beside a number).
+func isDateWord(w string) bool {
+	switch w {
+	case "january", "february", "april", "june", "july", "august", "september", "october", "november", "december",
+		"monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday":
+		return true
+	}
+	return false
+}
+
 // nameMatcher recognises the words of personal names: the given names and
 // those found after greetings.
 type nameMatcher struct {
-	base  map[string]bool
-	found map[string]bool
+	base  *nameSet
+	found nameSet
 }
 
-func (m *nameMatcher) add(w string) {
-	if m.found == nil {
-		m.found = map[string]bool{}
-	}
-	m.found[w] = true
-}
+func (m *nameMatcher) add(w string) { m.found.add(w) }
 
 // match reports whether t is a name word. A name that is also an everyday
 // word counts only where capitalised.
 func (m *nameMatcher) match(t token) bool {
-	if !m.base[t.low] && !m.found[t.low] {
+	if !m.base.has(t.low) && !m.found.has(t.low) {
 		return false
 	}
 	return t.cap || !commonWordNames[t.low]
+}
+
+// nameSet is a set of name words, quick to ask about a word it does not
+// hold: it is asked about every word of a text, and holds a few.
+type nameSet struct {
+	lens  uint64          // bit n is set when a word of n bytes (63 or more for bit 63) is held
+	words []string        // the words, while there are at most maxListedNames
+	m     map[string]bool // the words, once there are more
+}
+
+const maxListedNames = 8
+
+func (s *nameSet) add(w string) {
+	if s.has(w) {
+		return
+	}
+	s.lens |= 1 << min(len(w), 63)
+	switch {
+	case s.m != nil:
+		s.m[w] = true
+	case len(s.words) < maxListedNames:
+		s.words = append(s.words, w)
+	default:
+		s.m = make(map[string]bool, 2*maxListedNames)
+		for _, x := range s.words {
+			s.m[x] = true
+		}
+		s.m[w] = true
+		s.words = nil
+	}
+}
+
+func (s *nameSet) has(w string) bool {
+	if s == nil || s.lens&(1<<min(len(w), 63)) == 0 {
+		return false
+	}
+	if s.m != nil {
+		return s.m[w]
+	}
+	for _, x := range s.words {
+		if x == w {
+			return true
+		}
+	}
+	return false
 }
 
 // firstContent returns the index of the first token of line that is not

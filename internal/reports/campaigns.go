@@ -156,6 +156,11 @@ func watchIDs(res *analysis.Result) []string {
 	return slices.Compact(ids)
 }
 
+// maxLinks bounds the reports one look-up links a new report to (the
+// newest): linking to the newest members of a campaign is enough to join
+// it, and it keeps correlation fast however large a campaign grows.
+const maxLinks = 100
+
 // minSharedBands is how many LSH bands two texts must share to count as
 // near-identical when only their bands are known.
 const minSharedBands = 4
@@ -195,7 +200,7 @@ func (s *Service) correlate(ctx context.Context, r *store.Report, res *analysis.
 	}
 	// Shared indicators.
 	if inds := s.linkIndicators(res.Indicators, allowed); len(inds) > 0 {
-		shared, err := s.db.ReportsWithIndicators(ctx, inds, r.ID, 200)
+		shared, err := s.db.ReportsWithIndicators(ctx, inds, r.ID, maxLinks)
 		if err != nil {
 			return correlation{}, err
 		}
@@ -217,7 +222,7 @@ func (s *Service) correlate(ctx context.Context, r *store.Report, res *analysis.
 		if _, err := s.db.AddSightings(ctx, seen); err != nil {
 			return correlation{}, err
 		}
-		same, err := s.db.ReportsSightingSame(ctx, ids, r.ID, 200)
+		same, err := s.db.ReportsSightingSame(ctx, ids, r.ID, maxLinks)
 		if err != nil {
 			return correlation{}, err
 		}
@@ -236,7 +241,7 @@ func (s *Service) correlate(ctx context.Context, r *store.Report, res *analysis.
 			if err := s.db.SetReportSignature(ctx, r.ID, b); err != nil {
 				return correlation{}, err
 			}
-			cands, err := s.db.ReportsWithBands(ctx, bands, r.ID, 200)
+			cands, err := s.db.ReportsWithBands(ctx, bands, r.ID, maxLinks)
 			if err != nil {
 				return correlation{}, err
 			}

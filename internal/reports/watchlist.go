@@ -46,6 +46,12 @@ func (s *Service) PutIndicators(ctx context.Context, actor *store.User, entries 
 	if err := require(actor, store.RoleAnalyst); err != nil {
 		return 0, 0, err
 	}
+	return s.putIndicators(ctx, actor, entries, how, ip)
+}
+
+// putIndicators stores entries for an analyst, or for the system (actor
+// nil: a partner feed).
+func (s *Service) putIndicators(ctx context.Context, actor *store.User, entries []*intel.Entry, how, ip string) (inserted, updated int, err error) {
 	if len(entries) == 0 {
 		return 0, 0, Errorf(store.ErrInvalid, "there are no indicators to add")
 	}
