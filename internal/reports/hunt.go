@@ -348,12 +348,40 @@ func (s *Service) rescore(ctx context.Context, id int64) (bool, error) {
 
 // RunHuntNow runs one queued hunt in the calling goroutine (the command
 // line), with progress.
+// Queued hunts run oldest first, so any queued before it run as well.
 func (s *Service) RunHuntNow(ctx context.Context, id int64, progress func(*store.HuntJob)) (*HuntResult, error) {
-	j, err := s.db.GetHuntJob(ctx, id)
-	if err != nil {
-		return nil, err
+	for {
+		j, err := s.db.ClaimHuntJob(ctx)
+		if errors.Is(err, store.ErrNotFound) {
+			// Someone else (a running serve) has it: wait for it.
+			j, err := s.db.GetHuntJob(ctx, id)
+			if err != nil {
+				return nil, err
+			}
+			if j.Status == store.HuntDone || j.Status == store.HuntFailed {
+				return &HuntResult{Job: j}, nil
+			}
+			select {
+			case <-ctx.Done():
+				return nil, ctx.Err()
+			case <-time.After(time.Second):
+			}
+			if progress != nil {
+				progress(j)
+			}
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		if j.ID != id {
+			if _, err := s.runHunt(ctx, j, nil); err != nil {
+				return nil, err
+			}
+			continue
+		}
+		return s.runHunt(ctx, j, progress)
 	}
-	return s.runHunt(ctx, j, progress)
 }
 
 // CorrelateOnly stores a report by actor from raw input and correlates
