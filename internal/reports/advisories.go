@@ -242,6 +242,15 @@ func (s *Service) PublishAdvisory(ctx context.Context, actor *store.User, id int
 		return nil, err
 	}
 	s.audit(ctx, actor, "advisory.publish", fmt.Sprintf("advisory:%d", a.ID), fmt.Sprintf(`{"tlp":%q,"hunts":%d}`, a.TLP, len(jobs)), ip)
+	if s.onAdvisory != nil {
+		var entries []*intel.Entry
+		for _, id := range a.Indicators {
+			if rec, err := s.db.GetIndicator(ctx, id); err == nil {
+				entries = append(entries, rec.Entry)
+			}
+		}
+		s.onAdvisory(ctx, a, entries)
+	}
 	users, err := s.db.ListUsers(ctx)
 	if err != nil {
 		return a, err

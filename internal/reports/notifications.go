@@ -80,12 +80,20 @@ func (s *Service) StartBackground() {
 	if s.hunter == nil {
 		s.StartHunter()
 	}
+	if s.stopPoll == nil {
+		s.stopPoll = make(chan struct{})
+		s.startPoller(s.pollEvery, s.stopPoll)
+	}
 }
 
 // Shutdown stops the background work: hunts stop after their batch (and
 // resume at the next start), queued mail is sent.
 func (s *Service) Shutdown(ctx context.Context) error {
 	var err error
+	if s.stopPoll != nil {
+		close(s.stopPoll)
+		s.stopPoll = nil
+	}
 	if s.hunter != nil {
 		err = s.hunter.Shutdown(ctx)
 	}

@@ -82,6 +82,15 @@ type Config struct {
 	// HuntBatch is how many reports a retro-hunt scans between progress
 	// records (default 500).
 	HuntBatch int
+	// OnIndicators, when set, is told of watchlist entries added or
+	// changed (to share them with partners); OnAdvisory of a published
+	// advisory and its entries. Both are called synchronously and should
+	// be quick.
+	OnIndicators func(ctx context.Context, entries []*intel.Entry)
+	OnAdvisory   func(ctx context.Context, a *store.Advisory, entries []*intel.Entry)
+	// PollInterval is how often partners' TAXII collections are polled
+	// (default 5 minutes).
+	PollInterval time.Duration
 }
 
 // Service is the core. It is safe for concurrent use.
@@ -107,6 +116,11 @@ type Service struct {
 	publicURL string
 	hunter    *Hunter
 	huntBatch int
+
+	onIndicators func(context.Context, []*intel.Entry)
+	onAdvisory   func(context.Context, *store.Advisory, []*intel.Entry)
+	pollEvery    time.Duration
+	stopPoll     chan struct{}
 }
 
 // New loads the rules and the watchlist and returns a Service.
@@ -119,7 +133,10 @@ func New(ctx context.Context, cfg Config) (*Service, error) {
 		logger: cfg.Logger, now: cfg.Now, onReport: cfg.OnReport,
 		hashing: make(chan struct{}, 4),
 		mailer:  cfg.Mailer, publicURL: strings.TrimRight(cfg.PublicURL, "/"),
-		huntBatch: cfg.HuntBatch,
+		huntBatch: cfg.HuntBatch, onIndicators: cfg.OnIndicators, onAdvisory: cfg.OnAdvisory, pollEvery: cfg.PollInterval,
+	}
+	if s.pollEvery <= 0 {
+		s.pollEvery = 5 * time.Minute
 	}
 	if s.huntBatch <= 0 {
 		s.huntBatch = 500

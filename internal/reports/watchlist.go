@@ -68,6 +68,10 @@ func (s *Service) putIndicators(ctx context.Context, actor *store.User, entries 
 	if err := s.ReloadWatchlist(ctx); err != nil {
 		return inserted, updated, err
 	}
+	if s.onIndicators != nil && how != "taxii" {
+		// What partners sent us is theirs to share, not ours.
+		s.onIndicators(ctx, entries)
+	}
 	// Who was already contacted? Hunt back through the stored reports
 	// for each hostile indicator (allowlist entries need no hunt).
 	hunts := 0

@@ -26,6 +26,7 @@ import (
 	"portcullis/internal/notify"
 	"portcullis/internal/reports"
 	"portcullis/internal/store"
+	"portcullis/internal/taxii"
 	"portcullis/internal/web"
 )
 
@@ -60,6 +61,16 @@ type Config struct {
 	// PasswordParams, when set, replaces the argon2id cost (tests).
 	PasswordParams *auth.Params
 
+	// TAXIIAllowHTTP serves TAXII without TLS (tests, or a proxy that
+	// terminates TLS without X-Forwarded-Proto): partners' credentials
+	// and marked intelligence should only travel over TLS.
+	TAXIIAllowHTTP bool
+	// ShareEvery is how often sightings are published and push
+	// subscriptions run (default 5 minutes); PollEvery how often partners'
+	// collections are polled (default 5 minutes).
+	ShareEvery time.Duration
+	PollEvery  time.Duration
+
 	Logger  *slog.Logger
 	Console io.Writer // where the first admin's sign-in link is printed
 }
@@ -75,8 +86,10 @@ type Server struct {
 	ln      net.Listener
 	smtp    *mailin.Server
 	mailer  *notify.Mailer
+	taxii   *taxii.Server
 	bg      sync.WaitGroup
 	started bool
+	stop    context.CancelFunc
 }
 
 // New opens the store, loads rules and watchlist, and creates the first
@@ -116,7 +129,8 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 		mailer = s.mailer
 	}
 	s.svc, err = reports.New(ctx, reports.Config{Store: db, Rules: cfg.Rules, OwnDomains: cfg.OwnDomains, NoSeed: cfg.NoSeed,
-		MaxBytes: cfg.MaxBytes, Logger: cfg.Logger, Mailer: mailer})
+		MaxBytes: cfg.MaxBytes, Logger: cfg.Logger, Mailer: mailer, PollInterval: cfg.PollEvery,
+		OnIndicators: s.publishIndicators, OnAdvisory: s.publishAdvisory})
 	if err != nil {
 		db.Close()
 		return nil, err
@@ -164,7 +178,19 @@ func (s *Server) Start(ctx context.Context) error {
 		ln.Close()
 		return err
 	}
-	s.http = &http.Server{Handler: s.web, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 5 * time.Minute,
+	tcfg := taxii.Config{PublicURL: public, AllowHTTP: s.cfg.TAXIIAllowHTTP, TrustProxy: s.cfg.TrustProxy, Logger: s.logger}
+	if s.cfg.PasswordParams != nil {
+		tcfg.Password = *s.cfg.PasswordParams
+	}
+	s.taxii, err = taxii.New(s.db, tcfg)
+	if err != nil {
+		ln.Close()
+		return err
+	}
+	root := http.NewServeMux()
+	root.Handle("/taxii2/", s.taxii)
+	root.Handle("/", s.web)
+	s.http = &http.Server{Handler: root, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 5 * time.Minute,
 		WriteTimeout: 5 * time.Minute, IdleTimeout: 2 * time.Minute, MaxHeaderBytes: 64 << 10,
 		ErrorLog: slog.NewLogLogger(s.logger.Handler(), slog.LevelWarn)}
 	if s.cfg.SMTPAddr != "" {
@@ -193,6 +219,17 @@ func (s *Server) Start(ctx context.Context) error {
 	// Background work: retro-hunts (resuming any a previous run left)
 	// and notification mail.
 	s.svc.StartBackground()
+	bgctx, stop := context.WithCancel(context.Background())
+	s.stop = stop
+	every := s.cfg.ShareEvery
+	if every <= 0 {
+		every = 5 * time.Minute
+	}
+	s.bg.Add(1)
+	go func() {
+		defer s.bg.Done()
+		s.shareLoop(bgctx, every)
+	}()
 	s.started = true
 	s.bg.Add(1)
 	go func() {
@@ -249,6 +286,9 @@ func (s *Server) Shutdown(ctx context.Context) error {
 		errs = append(errs, s.smtp.Shutdown(ctx))
 	}
 	errs = append(errs, s.svc.Shutdown(ctx))
+	if s.stop != nil {
+		s.stop()
+	}
 	s.bg.Wait()
 	errs = append(errs, s.db.Close())
 	s.logger.Info("portcullis stopped")

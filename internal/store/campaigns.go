@@ -130,6 +130,37 @@ func (db *DB) putMembers(ctx context.Context, tx *sql.Tx, id int64, members []Ca
 	if err != nil {
 		return err
 	}
+	// When no report moves from another campaign, the campaign only
+	// grows: its size and times are updated from the new members alone,
+	// so adding to a large campaign costs what is added, not its size.
+	incremental := len(touched) == 1
+	var already int
+	var newFirst, newLast dbTime
+	if incremental {
+		err := chunks(reports, func(ids []int64) error {
+			var n int
+			if err := tx.QueryRowContext(ctx, db.d.bind("SELECT COUNT(*) FROM campaign_members WHERE campaign_id = ? AND report_id IN ("+placeholders(len(ids))+")"),
+				append([]any{id}, anys(ids)...)...).Scan(&n); err != nil {
+				return err
+			}
+			already += n
+			var lo, hi dbTime
+			if err := tx.QueryRowContext(ctx, db.d.bind("SELECT MIN(created_at), MAX(created_at) FROM reports WHERE id IN ("+placeholders(len(ids))+")"),
+				anys(ids)...).Scan(&lo, &hi); err != nil {
+				return err
+			}
+			if lo.Valid && (!newFirst.Valid || lo.T.Before(newFirst.T)) {
+				newFirst = lo
+			}
+			if hi.Valid && (!newLast.Valid || hi.T.After(newLast.T)) {
+				newLast = hi
+			}
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+	}
 	args := make([]any, 0, 5*len(reports))
 	for _, r := range reports {
 		m := rows[r]
@@ -140,7 +171,15 @@ func (db *DB) putMembers(ctx context.Context, tx *sql.Tx, id int64, members []Ca
 			"detail = excluded.detail, added_at = excluded.added_at", 5, 500, args); err != nil {
 		return err
 	}
-	return db.refreshCampaigns(ctx, tx, touched, now)
+	if !incremental || !newFirst.Valid {
+		return db.refreshCampaigns(ctx, tx, touched, now)
+	}
+	// A new campaign row starts with size 0 and the members' own times.
+	_, err = tx.ExecContext(ctx, db.d.bind("UPDATE campaigns SET size = size + ?, "+
+		"first_seen = CASE WHEN size = 0 OR ? < first_seen THEN ? ELSE first_seen END, "+
+		"last_seen = CASE WHEN size = 0 OR ? > last_seen THEN ? ELSE last_seen END, updated_at = ? WHERE id = ?"),
+		len(reports)-already, db.d.time(newFirst.T), db.d.time(newFirst.T), db.d.time(newLast.T), db.d.time(newLast.T), now, id)
+	return err
 }
 
 // refreshCampaigns recomputes the size, first and last seen of campaigns

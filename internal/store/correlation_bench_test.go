@@ -113,17 +113,15 @@ func fill(tb testing.TB, db *DB, n, batch int) (*reportGen, time.Duration) {
 func benchBulk(b *testing.B, n int) {
 	benchBackends(b, func(b *testing.B, be backend) {
 		var took time.Duration
-		for i := 0; i < b.N; i++ {
-			b.StopTimer()
+		runs := 0
+		for b.Loop() {
 			db := openDB(b, be.fresh(b))
-			b.StartTimer()
 			_, d := fill(b, db, n, 2000)
 			took += d
-			b.StopTimer()
+			runs++
 			db.Close()
-			b.StartTimer()
 		}
-		b.ReportMetric(float64(n*b.N)/took.Seconds(), "reports/s")
+		b.ReportMetric(float64(n*runs)/took.Seconds(), "reports/s")
 	})
 }
 
@@ -156,9 +154,10 @@ func benchLookups(b *testing.B, n int) {
 			inds[i], bands[i] = g.indicators(), g.bands()
 		}
 		var tInds, tBands, tSight, tCamp time.Duration
-		b.ResetTimer()
-		for i := 0; i < b.N; i++ {
-			q := i % queries
+		n := 0
+		for b.Loop() {
+			q := n % queries
+			n++
 			start := time.Now()
 			byInd, err := db.ReportsWithIndicators(ctx, inds[q], 0, 50)
 			if err != nil {
@@ -190,7 +189,7 @@ func benchLookups(b *testing.B, n int) {
 			t4 := time.Now()
 			tInds, tBands, tSight, tCamp = tInds+t1.Sub(start), tBands+t2.Sub(t1), tSight+t3.Sub(t2), tCamp+t4.Sub(t3)
 		}
-		per := func(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 / float64(b.N) }
+		per := func(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 / float64(n) }
 		b.ReportMetric(per(tInds), "ms/indicators")
 		b.ReportMetric(per(tBands), "ms/bands")
 		b.ReportMetric(per(tSight), "ms/sightings")

@@ -230,6 +230,7 @@ func testLookupPlans(t *testing.T, b backend) {
 		if _, err := conn.ExecContext(ctx, "SET enable_seqscan = off"); err != nil {
 			t.Fatal(err)
 		}
+		defer conn.ExecContext(ctx, "RESET enable_seqscan")
 		explain = "EXPLAIN "
 	}
 	for _, q := range queries {

@@ -116,3 +116,42 @@ func nullTimePtr(db *DB, t *time.Time) any {
 	}
 	return db.nullTime(*t)
 }
+
+// SightingSummary is how often and when one watchlist entry was seen in
+// reports: what may be shared, never who.
+type SightingSummary struct {
+	IndicatorID string
+	Count       int
+	First, Last time.Time
+}
+
+// SightingSummaries summarises the sightings of every entry seen since
+// (zero: ever), most seen first.
+func (db *DB) SightingSummaries(ctx context.Context, since time.Time) ([]SightingSummary, error) {
+	q := "SELECT indicator_id, COUNT(*), MIN(seen_at), MAX(seen_at) FROM sightings"
+	var args []any
+	if !since.IsZero() {
+		q += " WHERE created_at > ?"
+		args = append(args, db.d.time(since))
+	}
+	q += " GROUP BY indicator_id ORDER BY COUNT(*) DESC, indicator_id"
+	rs, err := db.read.QueryContext(ctx, db.d.bind(q), args...)
+	if err != nil {
+		return nil, fmt.Errorf("store: sighting summaries: %w", mapError(err))
+	}
+	defer rs.Close()
+	var out []SightingSummary
+	for rs.Next() {
+		var s SightingSummary
+		var first, last dbTime
+		if err := rs.Scan(&s.IndicatorID, &s.Count, &first, &last); err != nil {
+			return nil, fmt.Errorf("store: sighting summaries: %w", mapError(err))
+		}
+		s.First, s.Last = first.T, last.T
+		out = append(out, s)
+	}
+	if err := rs.Err(); err != nil {
+		return nil, fmt.Errorf("store: sighting summaries: %w", mapError(err))
+	}
+	return out, nil
+}

@@ -324,29 +324,24 @@ func (db *DB) PutTAXIIObjects(ctx context.Context, collectionID string, objs []T
 		return nil, tx.Commit()
 	}
 
-	// What the collection holds already of these objects.
-	var ids []string
-	seenID := map[string]bool{}
-	for _, o := range objs {
-		if !seenID[o.ObjectID] {
-			seenID[o.ObjectID] = true
-			ids = append(ids, o.ObjectID)
-		}
-	}
-	have := map[string]bool{} // id + "\x00" + version
+	// Unversioned objects are added when their body differs from the
+	// newest stored one: look those up. Versioned ones are left to the
+	// UNIQUE index (ON CONFLICT DO NOTHING), so a bulk load reads nothing.
 	type newest struct {
 		version string
 		body    string
 		seq     int64
 	}
-	latest := map[string]newest{} // newest version (by seq) of unversioned objects
-	unversioned := map[string]bool{}
+	var unversioned []string
+	seen := map[string]bool{}
 	for _, o := range objs {
-		if o.Version == "" {
-			unversioned[o.ObjectID] = true
+		if o.Version == "" && !seen[o.ObjectID] {
+			seen[o.ObjectID] = true
+			unversioned = append(unversioned, o.ObjectID)
 		}
 	}
-	err = chunks(ids, func(part []string) error {
+	latest := map[string]newest{} // by object ID
+	err = chunks(unversioned, func(part []string) error {
 		rs, err := tx.QueryContext(ctx, db.d.bind("SELECT object_id, version, seq FROM taxii_objects WHERE collection_id = ? AND object_id IN ("+
 			placeholders(len(part))+")"), append([]any{collectionID}, anys(part)...)...)
 		if err != nil {
@@ -354,16 +349,13 @@ func (db *DB) PutTAXIIObjects(ctx context.Context, collectionID string, objs []T
 		}
 		defer rs.Close()
 		for rs.Next() {
-			var id, v string
-			var seq int64
-			if err := rs.Scan(&id, &v, &seq); err != nil {
+			var n newest
+			var id string
+			if err := rs.Scan(&id, &n.version, &n.seq); err != nil {
 				return err
 			}
-			have[id+"\x00"+v] = true
-			if unversioned[id] {
-				if n, ok := latest[id]; !ok || seq > n.seq {
-					latest[id] = newest{version: v, seq: seq}
-				}
+			if l, ok := latest[id]; !ok || n.seq > l.seq {
+				latest[id] = n
 			}
 		}
 		return rs.Err()
@@ -372,20 +364,19 @@ func (db *DB) PutTAXIIObjects(ctx context.Context, collectionID string, objs []T
 		return fail(err)
 	}
 	for id, n := range latest {
-		var body string
-		if err := tx.QueryRowContext(ctx, db.d.bind("SELECT body FROM taxii_objects WHERE seq = ?"), n.seq).Scan(&body); err != nil {
+		if err := tx.QueryRowContext(ctx, db.d.bind("SELECT body FROM taxii_objects WHERE seq = ?"), n.seq).Scan(&n.body); err != nil {
 			return fail(err)
 		}
-		n.body = body
 		latest[id] = n
 	}
 
-	// Date and number the new ones.
+	// Date and number the candidates in order.
 	next := db.now()
 	if last.Valid && !next.After(last.T) {
 		next = last.T.Add(time.Microsecond)
 	}
-	var added []TAXIIObject
+	var cands []TAXIIObject
+	inBatch := map[string]bool{} // id + "\x00" + version
 	for _, o := range objs {
 		if o.Version == "" {
 			n, ok := latest[o.ObjectID]
@@ -402,30 +393,63 @@ func (db *DB) PutTAXIIObjects(ctx context.Context, collectionID string, objs []T
 			}
 			o.Version = v.Format(TAXIIVersionLayout)
 			latest[o.ObjectID] = newest{version: o.Version, body: string(o.Body)}
-		} else if have[o.ObjectID+"\x00"+o.Version] {
+		}
+		key := o.ObjectID + "\x00" + o.Version
+		if inBatch[key] {
 			continue
 		}
-		have[o.ObjectID+"\x00"+o.Version] = true
+		inBatch[key] = true
 		o.CollectionID, o.DateAdded = collectionID, next
 		next = next.Add(time.Microsecond)
-		added = append(added, o)
+		cands = append(cands, o)
 	}
-	if len(added) == 0 {
+	if len(cands) == 0 {
 		return nil, tx.Commit()
 	}
-	seqs, err := db.nextTAXIISeqs(ctx, tx, len(added))
+	seqs, err := db.nextTAXIISeqs(ctx, tx, len(cands))
 	if err != nil {
 		return fail(err)
 	}
-	args := make([]any, 0, 9*len(added))
-	for i := range added {
-		o := &added[i]
-		o.Seq = seqs[i]
-		args = append(args, o.Seq, collectionID, o.ObjectID, o.Version, o.SpecVersion, o.Type, o.TLP, db.d.time(o.DateAdded), string(o.Body))
+	for i := range cands {
+		cands[i].Seq = seqs[i]
 	}
-	if _, err := db.execRows(ctx, tx, "INSERT INTO taxii_objects (seq, collection_id, object_id, version, spec_version, type, tlp, date_added, body)",
-		"", 9, putObjectsPerStmt, args); err != nil {
-		return fail(err)
+
+	// Insert; the versions already there are skipped and not returned.
+	inserted := make(map[int64]bool, len(cands))
+	for start := 0; start < len(cands); start += putObjectsPerStmt {
+		part := cands[start:min(start+putObjectsPerStmt, len(cands))]
+		args := make([]any, 0, 9*len(part))
+		for _, o := range part {
+			args = append(args, o.Seq, collectionID, o.ObjectID, o.Version, o.SpecVersion, o.Type, o.TLP, db.d.time(o.DateAdded), string(o.Body))
+		}
+		q := "INSERT INTO taxii_objects (seq, collection_id, object_id, version, spec_version, type, tlp, date_added, body) VALUES " +
+			strings.TrimSuffix(strings.Repeat("(?, ?, ?, ?, ?, ?, ?, ?, ?), ", len(part)), ", ") +
+			" ON CONFLICT (collection_id, object_id, version) DO NOTHING RETURNING seq"
+		rs, err := tx.QueryContext(ctx, db.d.bind(q), args...)
+		if err != nil {
+			return fail(err)
+		}
+		for rs.Next() {
+			var seq int64
+			if err := rs.Scan(&seq); err != nil {
+				rs.Close()
+				return fail(err)
+			}
+			inserted[seq] = true
+		}
+		rs.Close()
+		if err := rs.Err(); err != nil {
+			return fail(err)
+		}
+	}
+	var added []TAXIIObject
+	for _, o := range cands {
+		if inserted[o.Seq] {
+			added = append(added, o)
+		}
+	}
+	if len(added) == 0 {
+		return nil, tx.Commit()
 	}
 	if _, err := tx.ExecContext(ctx, db.d.bind("UPDATE taxii_collections SET last_added = ? WHERE id = ?"),
 		db.d.time(added[len(added)-1].DateAdded), collectionID); err != nil {
