@@ -100,6 +100,7 @@ func runServe(ctx context.Context, args []string, env Env) int {
 	fs.StringVar(&cfg.TLSCert, "tls-cert", "", "serve HTTPS with this certificate `file` (PEM); or terminate TLS at a reverse proxy")
 	fs.StringVar(&cfg.TLSKey, "tls-key", "", "the certificate's private key `file` (PEM)")
 	fs.BoolVar(&cfg.TrustProxy, "trust-proxy", false, "take client addresses from X-Forwarded-For (only behind a reverse proxy)")
+	fs.BoolVar(&cfg.TAXIIAllowHTTP, "taxii-allow-http", false, "serve TAXII to partners without TLS (only for tests, or behind a proxy that terminates TLS without X-Forwarded-Proto)")
 	fs.BoolVar(&insecureCookies, "insecure-cookies", false, "send cookies over plain HTTP even when --public-url is https (not recommended)")
 	fs.StringVar(&cfg.SMTPAddr, "smtp-addr", "", "listen for reports by email on this `address`, e.g. :2525")
 	fs.StringVar(&cfg.SMTPDomain, "smtp-domain", "localhost", "the SMTP greeting's host `name`")

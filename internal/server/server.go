@@ -23,6 +23,7 @@ import (
 	"portcullis/internal/analysis"
 	"portcullis/internal/auth"
 	"portcullis/internal/mailin"
+	"portcullis/internal/intel"
 	"portcullis/internal/notify"
 	"portcullis/internal/reports"
 	"portcullis/internal/store"
@@ -228,6 +229,17 @@ func (s *Server) Start(ctx context.Context) error {
 	s.bg.Add(1)
 	go func() {
 		defer s.bg.Done()
+		// What is already on the watchlist is shared from the start
+		// (only new versions are stored), then kept up as it changes.
+		if recs, err := s.db.ListIndicators(bgctx, store.Filter{}); err == nil {
+			entries := make([]*intel.Entry, 0, len(recs))
+			for _, r := range recs {
+				entries = append(entries, r.Entry)
+			}
+			for i := 0; i < len(entries) && bgctx.Err() == nil; i += 1000 {
+				s.publishIndicators(bgctx, entries[i:min(i+1000, len(entries))])
+			}
+		}
 		s.shareLoop(bgctx, every)
 	}()
 	s.started = true
