@@ -22,8 +22,8 @@ import (
 
 	"portcullis/internal/analysis"
 	"portcullis/internal/auth"
-	"portcullis/internal/mailin"
 	"portcullis/internal/intel"
+	"portcullis/internal/mailin"
 	"portcullis/internal/notify"
 	"portcullis/internal/reports"
 	"portcullis/internal/store"
@@ -173,17 +173,17 @@ func (s *Server) Start(ctx context.Context) error {
 	if len(s.cfg.ReportAddress) > 0 && s.cfg.SMTPAddr != "" {
 		reportAddr = s.cfg.ReportAddress[0]
 	}
-	s.web, err = web.New(s.svc, web.Config{PublicURL: public, SecureCookies: secure, TrustProxy: s.cfg.TrustProxy,
-		ReportAddress: reportAddr, Logger: s.logger})
-	if err != nil {
-		ln.Close()
-		return err
-	}
 	tcfg := taxii.Config{PublicURL: public, AllowHTTP: s.cfg.TAXIIAllowHTTP, TrustProxy: s.cfg.TrustProxy, Logger: s.logger}
 	if s.cfg.PasswordParams != nil {
 		tcfg.Password = *s.cfg.PasswordParams
 	}
 	s.taxii, err = taxii.New(s.db, tcfg)
+	if err != nil {
+		ln.Close()
+		return err
+	}
+	s.web, err = web.New(s.svc, web.Config{PublicURL: public, SecureCookies: secure, TrustProxy: s.cfg.TrustProxy,
+		ReportAddress: reportAddr, Logger: s.logger, Sharing: s.taxii})
 	if err != nil {
 		ln.Close()
 		return err

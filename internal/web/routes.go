@@ -92,6 +92,9 @@ func (h *Handler) routes() []route {
 		{"POST /admin/users/{id}", admin, false, h.userUpdate},
 		{"POST /admin/users/{id}/reset", admin, false, h.userReset},
 		{"GET /admin/audit", admin, false, h.auditPage},
+		{"GET /admin/sharing", admin, false, h.sharingPage},
+		{"POST /admin/sharing/partners", admin, false, h.sharingPartnerAdd},
+		{"POST /admin/sharing/subscriptions", admin, false, h.sharingSubscribe},
 
 		// The JSON API, authenticated by API tokens. Prometheus scrapes
 		// /metrics with an analyst's token (bearer_token in its config).

@@ -47,6 +47,16 @@ type Config struct {
 	ReportAddress string
 	Logger        *slog.Logger
 	Metrics       *Metrics
+	// Sharing manages TAXII partners and collections (nil: not offered).
+	Sharing Sharing
+}
+
+// Sharing is what the sharing page needs from the TAXII server.
+type Sharing interface {
+	Partners(ctx context.Context) ([]store.Partner, error)
+	Collections(ctx context.Context) ([]store.TAXIICollection, error)
+	AddPartner(ctx context.Context, name, maxTLP string) (*store.Partner, string, error)
+	Grant(ctx context.Context, partnerID int64, collectionID string, read, write bool) error
 }
 
 // Handler serves the pages and the API.
