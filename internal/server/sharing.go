@@ -76,24 +76,26 @@ func (s *Server) PublishSightings(ctx context.Context) (int, error) {
 // writable collection, for a push subscription (its Next holds our
 // collection's id; PushAfter the last sequence sent).
 func (s *Server) Push(ctx context.Context, sub *store.Subscription) (int, error) {
+	// What leaves is decided by the same TLP choke point as our own
+	// TAXII endpoints: the partner must be registered, and its maximum
+	// TLP applies (unmarked objects take the collection's default; RED
+	// never leaves).
+	p, err := s.db.GetPartnerByName(ctx, sub.Partner)
+	if err != nil {
+		return 0, fmt.Errorf("push to %s: register the partner first ('portcullis taxii partner add'), so that its TLP is known: %w", sub.Partner, err)
+	}
 	c := &client.Client{ObjectsURL: sub.ObjectsURL, Token: sub.Token, User: sub.Username, Password: sub.Password}
 	sent := 0
 	for {
-		objs, more, err := s.db.ListTAXIIObjects(ctx, store.TAXIIQuery{CollectionID: sub.Next, AfterSeq: sub.PushAfter, Versions: []string{"all"}, Limit: 500})
+		objs, nextSeq, more, err := s.taxii.ReleasableObjects(ctx, sub.Next, p.MaxTLP, sub.PushAfter, 500)
 		if err != nil {
 			return sent, err
 		}
-		if len(objs) == 0 {
-			break
-		}
-		raws := make([]json.RawMessage, 0, len(objs))
-		for _, o := range objs {
-			if o.TLP == "red" {
-				continue // never leaves, whatever the collection holds
+		if len(objs) > 0 {
+			raws := make([]json.RawMessage, 0, len(objs))
+			for _, o := range objs {
+				raws = append(raws, json.RawMessage(o.Body))
 			}
-			raws = append(raws, json.RawMessage(o.Body))
-		}
-		if len(raws) > 0 {
 			if _, err := c.Push(ctx, raws); err != nil {
 				sub.Failures++
 				sub.LastError = err.Error()
@@ -102,10 +104,12 @@ func (s *Server) Push(ctx context.Context, sub *store.Subscription) (int, error)
 				_ = s.db.SaveSubscriptionState(context.WithoutCancel(ctx), sub)
 				return sent, err
 			}
+			sent += len(raws)
+			sub.Imported += len(raws)
 		}
-		sent += len(raws)
-		sub.PushAfter = objs[len(objs)-1].Seq
-		sub.Imported += len(raws)
+		if nextSeq > sub.PushAfter {
+			sub.PushAfter = nextSeq
+		}
 		sub.Failures, sub.LastError, sub.NextAttempt = 0, "", nil
 		now := time.Now()
 		sub.PolledAt = &now

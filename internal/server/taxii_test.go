@@ -135,7 +135,15 @@ func TestTwoServersShareOverTAXII(t *testing.T) {
 		t.Errorf("A found no sighting in B's collection (%d objects)", len(page.Objects))
 	}
 
-	// B pushes its indicators to A's inbox.
+	// B pushes its indicators to A's inbox: A is registered on B (up to
+	// AMBER), so a TLP:RED entry of B's stays home.
+	red, err := reports.ParseIndicator(anB, map[string]string{"type": "domain", "value": "red-only-b.example", "tlp": "red"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := b.Service().PutIndicators(ctx, anB, []*intel.Entry{red}, "add", ""); err != nil {
+		t.Fatal(err)
+	}
 	e, err := reports.ParseIndicator(anB, map[string]string{"type": "domain", "value": "think-tank-b.example", "tlp": "green"})
 	if err != nil {
 		t.Fatal(err)
@@ -166,5 +174,10 @@ func TestTwoServersShareOverTAXII(t *testing.T) {
 	}
 	if !found {
 		t.Errorf("B's pushed indicator is not in A's inbox (%d objects there)", len(objs))
+	}
+	for _, o := range objs {
+		if strings.Contains(string(o.Body), "red-only-b.example") {
+			t.Errorf("a TLP:RED indicator was pushed to a partner")
+		}
 	}
 }

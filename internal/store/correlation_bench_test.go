@@ -109,14 +109,14 @@ func fill(tb testing.TB, db *DB, n, batch int) (*reportGen, time.Duration) {
 }
 
 // benchBulk loads n reports into a fresh database per iteration, in
-// calls of 2,000, and reports reports per second.
-func benchBulk(b *testing.B, n int) {
+// calls of batch, and reports reports per second.
+func benchBulk(b *testing.B, n, batch int) {
 	benchBackends(b, func(b *testing.B, be backend) {
 		var took time.Duration
 		runs := 0
 		for b.Loop() {
 			db := openDB(b, be.fresh(b))
-			_, d := fill(b, db, n, 2000)
+			_, d := fill(b, db, n, batch)
 			took += d
 			runs++
 			db.Close()
@@ -126,9 +126,12 @@ func benchBulk(b *testing.B, n int) {
 }
 
 // BenchmarkBulkCreateReports loads 100,000 reports, each with five
-// indicators and eight band keys:
+// indicators and eight band keys, in calls of 10,000:
 // go test -run '^$' -bench BulkCreateReports -benchtime 1x ./internal/store/
-func BenchmarkBulkCreateReports(b *testing.B) { benchBulk(b, 100_000) }
+func BenchmarkBulkCreateReports(b *testing.B) { benchBulk(b, 100_000, 10_000) }
+
+// BenchmarkBulkCreateReportsSmallCalls is the same in calls of 1,000.
+func BenchmarkBulkCreateReportsSmallCalls(b *testing.B) { benchBulk(b, 100_000, 1_000) }
 
 // benchLookups fills a store with n reports (and sightings of 500
 // watchlist entries in a twentieth of them), then times the look-ups

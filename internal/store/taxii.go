@@ -513,9 +513,14 @@ func scanObject(s interface{ Scan(...any) error }, withBody bool) (TAXIIObject, 
 }
 
 // ListTAXIIObjects returns the objects q selects in the order they were
-// added (by Seq), at most q.Limit of them, and whether more follow. Each
-// page is one query over the (collection_id, seq) index, so its cost does
-// not grow with the collection.
+// added (by Seq), at most q.Limit of them, and whether more follow.
+//
+// A page reads the (collection_id, seq) index in windows of seqs that
+// grow until the page is full, so its cost follows the page, not the
+// collection, whatever the query planner believes about the table (right
+// after a bulk load PostgreSQL's statistics can make it sort a whole
+// collection for one page). A query for given IDs reads their versions
+// straight from the (collection_id, object_id, version) index.
 func (db *DB) ListTAXIIObjects(ctx context.Context, q TAXIIQuery) ([]TAXIIObject, bool, error) {
 	fail := func(err error) ([]TAXIIObject, bool, error) {
 		return nil, false, fmt.Errorf("store: list TAXII objects of %s: %w", q.CollectionID, mapError(err))
@@ -546,8 +551,6 @@ func (db *DB) ListTAXIIObjects(ctx context.Context, q TAXIIQuery) ([]TAXIIObject
 		where.WriteString(" AND o.date_added > ?")
 		args = append(args, db.d.time(q.AddedAfter))
 	}
-	where.WriteString(" AND o.seq > ?")
-	args = append(args, after)
 	in := func(col string, vals []string) {
 		if len(vals) == 0 {
 			return
@@ -582,31 +585,48 @@ func (db *DB) ListTAXIIObjects(ctx context.Context, q TAXIIQuery) ([]TAXIIObject
 	if limit <= 0 || limit >= noLimit {
 		limit = noLimit - 1
 	}
-	args = append(args, limit+1)
 	cols := "o.seq, o.collection_id, o.object_id, o.version, o.spec_version, o.type, o.tlp, o.date_added"
 	if !q.WithoutBody {
 		cols += ", o.body"
 	}
-	rs, err := db.read.QueryContext(ctx, db.d.bind("SELECT "+cols+" FROM taxii_objects o WHERE "+where.String()+" ORDER BY o.seq LIMIT ?"), args...)
-	if err != nil {
+	query := db.d.bind("SELECT " + cols + " FROM taxii_objects o WHERE o.seq > ? AND o.seq <= ? AND " + where.String() + " ORDER BY o.seq LIMIT ?")
+
+	// The highest seq now: the windows stop there.
+	var top int64
+	if err := db.read.QueryRowContext(ctx, db.d.bind("SELECT COALESCE(MAX(seq), 0) FROM taxii_objects WHERE collection_id = ?"), q.CollectionID).Scan(&top); err != nil {
 		return fail(err)
 	}
-	defer rs.Close()
+	window := top - after // one window: IDs, or no limit
+	if len(q.IDs) == 0 && limit < noLimit-1 {
+		window = int64(4 * (limit + 1))
+	}
 	var out []TAXIIObject
-	more := false
-	for rs.Next() {
-		if len(out) == limit {
-			more = true
-			break
-		}
-		o, err := scanObject(rs, !q.WithoutBody)
+	for lo := after; lo < top && len(out) <= limit; {
+		hi := min(lo+window, top)
+		err := func() error {
+			rs, err := db.read.QueryContext(ctx, query, append(append([]any{lo, hi}, args...), limit+1-len(out))...)
+			if err != nil {
+				return err
+			}
+			defer rs.Close()
+			for rs.Next() {
+				o, err := scanObject(rs, !q.WithoutBody)
+				if err != nil {
+					return err
+				}
+				out = append(out, o)
+			}
+			return rs.Err()
+		}()
 		if err != nil {
 			return fail(err)
 		}
-		out = append(out, o)
+		lo = hi
+		window = min(2*window, 1<<24)
 	}
-	if err := rs.Err(); err != nil {
-		return fail(err)
+	more := len(out) > limit
+	if more {
+		out = out[:limit]
 	}
 	return out, more, nil
 }

@@ -20,6 +20,7 @@ func TestTAXII(t *testing.T) {
 		{"Unversioned", testTAXIIUnversioned},
 		{"ListObjects", testTAXIIList},
 		{"PagingWhileWriting", testTAXIIPagingWhileWriting},
+		{"SparsePages", testTAXIISparsePages},
 		{"Partners", testTAXIIPartners},
 		{"Status", testTAXIIStatus},
 	}
@@ -379,6 +380,55 @@ func testTAXIIPagingWhileWriting(t *testing.T, b backend) {
 		if n != 1 {
 			t.Errorf("%s seen %d times", id, n)
 		}
+	}
+}
+
+// testTAXIISparsePages pages through a collection whose seqs are far
+// apart (another collection took the ones between) and whose matches
+// are rare: no object is missed or repeated.
+func testTAXIISparsePages(t *testing.T, b backend) {
+	ctx := context.Background()
+	db, _ := openFresh(t, b)
+	a := newCollection(t, db, CollectionIndicators)
+	other := newCollection(t, db, CollectionCustom)
+	var want []string
+	for i := 0; i < 30; i++ {
+		typ := "indicator"
+		if i%10 == 3 {
+			typ = "identity"
+		}
+		id := fmt.Sprintf("%s--%d", typ, i)
+		putObjects(t, db, a.ID, stixObj(id, "2026-01-01T00:00:00.000Z", ""))
+		want = append(want, id+"@2026-01-01T00:00:00.000Z")
+		var filler []TAXIIObject
+		for k := 0; k < 40; k++ {
+			filler = append(filler, stixObj(fmt.Sprintf("indicator--%d-%d", i, k), "2026-01-01T00:00:00.000Z", ""))
+		}
+		putObjects(t, db, other.ID, filler...)
+	}
+	page := func(q TAXIIQuery) []string {
+		t.Helper()
+		var got []string
+		for {
+			objs, more, err := db.ListTAXIIObjects(ctx, q)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(objs) > q.Limit {
+				t.Fatalf("%d objects, limit %d", len(objs), q.Limit)
+			}
+			got = append(got, objectIDs(objs)...)
+			if !more {
+				return got
+			}
+			q.AfterSeq = objs[len(objs)-1].Seq
+		}
+	}
+	if got := page(TAXIIQuery{CollectionID: a.ID, Limit: 4}); !slices.Equal(got, want) {
+		t.Errorf("paged %v, want %v", got, want)
+	}
+	if got := page(TAXIIQuery{CollectionID: a.ID, Limit: 1, Types: []string{"identity"}}); len(got) != 3 {
+		t.Errorf("rare type: %v, want 3 identities", got)
 	}
 }
 

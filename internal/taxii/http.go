@@ -24,6 +24,7 @@ type apiError struct {
 	status      int
 	title       string
 	description string
+	retryAfter  int // seconds, for 429
 }
 
 func (e *apiError) Error() string { return fmt.Sprintf("%d %s: %s", e.status, e.title, e.description) }
@@ -110,8 +111,9 @@ func (s *Server) authenticate(r *http.Request) (*partner, error) {
 		return nil, unauthorized
 	}
 	if wait := s.failed.RetryAfter(ip); wait > 0 {
-		return nil, errorf(http.StatusTooManyRequests, "too many requests",
-			fmt.Sprintf("too many failed sign-ins; try again in %d seconds", int(math.Ceil(wait.Seconds()))))
+		secs := int(math.Ceil(wait.Seconds()))
+		return nil, &apiError{status: http.StatusTooManyRequests, title: "too many requests",
+			description: fmt.Sprintf("too many failed sign-ins; try again in %d seconds", secs), retryAfter: secs}
 	}
 	var p *store.Partner
 	scheme, cred, _ := strings.Cut(h, " ")
@@ -276,8 +278,8 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, p *partner, 
 	if desc != "" {
 		body["description"] = desc
 	}
-	if status == http.StatusTooManyRequests {
-		w.Header().Set("Retry-After", "60")
+	if ae != nil && ae.retryAfter > 0 {
+		w.Header().Set("Retry-After", strconv.Itoa(ae.retryAfter))
 	}
 	writeJSON(w, status, body)
 }

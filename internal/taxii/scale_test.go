@@ -28,12 +28,16 @@ import (
 //
 //	PORTCULLIS_TAXII_SCALE=1000000 go test -run TestScale -v -timeout 1h ./internal/taxii/
 //
+// Without it, it runs with 20,000 objects.
+//
 // on SQLite in a temporary directory, or on the (empty, throwaway)
 // PostgreSQL database named by $PORTCULLIS_TAXII_SCALE_DSN.
 func TestScale(t *testing.T) {
 	n, _ := strconv.Atoi(os.Getenv("PORTCULLIS_TAXII_SCALE"))
 	if n <= 0 {
-		t.Skip("set PORTCULLIS_TAXII_SCALE=1000000 to fill a collection and page through it")
+		// A small run always: every object paged exactly once. The
+		// figures in docs/sharing.md come from PORTCULLIS_TAXII_SCALE=1000000.
+		n = 20000
 	}
 	ctx := context.Background()
 	dsn := os.Getenv("PORTCULLIS_TAXII_SCALE_DSN")
