@@ -77,6 +77,7 @@ func (mq *mailQueue) shutdown(ctx context.Context) error {
 // StartBackground starts the retro-hunt worker and the mail queue.
 func (s *Service) StartBackground() {
 	s.startMail()
+	s.startCorrelator()
 	if s.hunter == nil {
 		s.StartHunter()
 	}
@@ -90,12 +91,17 @@ func (s *Service) StartBackground() {
 // resume at the next start), queued mail is sent.
 func (s *Service) Shutdown(ctx context.Context) error {
 	var err error
+	if s.corr != nil {
+		err = s.corr.shutdown(ctx)
+	}
 	if s.stopPoll != nil {
 		close(s.stopPoll)
 		s.stopPoll = nil
 	}
 	if s.hunter != nil {
-		err = s.hunter.Shutdown(ctx)
+		if e := s.hunter.Shutdown(ctx); err == nil {
+			err = e
+		}
 	}
 	if s.mail != nil {
 		if e := s.mail.shutdown(ctx); err == nil {

@@ -117,6 +117,8 @@ type Service struct {
 	hunter    *Hunter
 	huntBatch int
 
+	corr *correlator
+
 	onIndicators func(context.Context, []*intel.Entry)
 	onAdvisory   func(context.Context, *store.Advisory, []*intel.Entry)
 	pollEvery    time.Duration
@@ -298,13 +300,10 @@ func (s *Service) Submit(ctx context.Context, actor *store.User, sub Submission)
 	}
 	s.audit(ctx, actor, "report.create", fmt.Sprintf("report:%d", r.ID),
 		fmt.Sprintf(`{"channel":%q,"intent":%q,"level":%q}`, r.Channel, r.Intent, r.Level), sub.IP)
-	// The report is stored: correlation and notifications must not lose
-	// it, so their failures are logged, not returned.
-	c, err := s.correlate(ctx, r, res)
-	if err != nil {
-		s.logger.Error("correlation failed", "report", r.ID, "err", err)
-	}
-	s.tellAnalysts(ctx, r, c)
+	// The report is stored. Correlation and notifications follow in the
+	// background when it runs (so that reporting stays fast under load),
+	// inline otherwise; their failures are logged, never returned.
+	s.afterStore(ctx, r, res)
 	if s.onReport != nil {
 		s.onReport(r, res, actor)
 	}

@@ -29,6 +29,10 @@ func submit(t *testing.T, srv *Server, u *store.User, raw []byte) *store.Report 
 	if err != nil {
 		t.Fatal(err)
 	}
+	// Correlation runs behind the request: wait for it.
+	if err := srv.Service().Flush(context.Background()); err != nil {
+		t.Fatal(err)
+	}
 	return r
 }
 
