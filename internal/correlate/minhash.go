@@ -4,7 +4,8 @@ import (
 	"encoding/binary"
 	"fmt"
 	"math"
-	"strings"
+	"unicode"
+	"unicode/utf8"
 )
 
 // Signature and banding parameters.
@@ -53,40 +54,86 @@ type Signature [NumHashes]uint32
 // to call two messages one campaign, and it should not be indexed.
 func Sign(normalized string) (Signature, bool) {
 	var sig Signature
-	for i := range sig {
-		sig[i] = math.MaxUint32
-	}
-	words := strings.Fields(normalized)
-	if len(words) == 0 {
+	var buf [512]uint64
+	wh := fieldHashes(normalized, buf[:0])
+	if len(wh) == 0 {
+		for i := range sig {
+			sig[i] = math.MaxUint32
+		}
 		return sig, false
 	}
-	wh := make([]uint64, len(words))
-	for i, w := range words {
-		wh[i] = fnv64(w)
+	words := len(wh)
+	// Each shingle's well-mixed 64-bit hash x, in place of its first word's.
+	k := min(ShingleWords, words)
+	xs := wh[:words-k+1]
+	for i := range xs {
+		x := uint64(k)
+		for _, h := range wh[i : i+k] {
+			x = mix64(x ^ h)
+		}
+		xs[i] = x
 	}
-	// Hash function i is x -> (mul[i]*x + add[i]) >> 32 over a well-mixed
-	// 64-bit shingle hash x, with odd multipliers from a fixed seed.
-	var mul, add [NumHashes]uint64
+	// Entry j is the least value of hash function j over the shingles,
+	// worked out two functions at a time.
+	for j := 0; j < NumHashes; j += 2 {
+		sig[j], sig[j+1] = minHash2(xs, hashMul[j], hashAdd[j], hashMul[j+1], hashAdd[j+1])
+	}
+	return sig, words >= MinWords
+}
+
+// minHash2 returns the least values over xs of the hash functions
+// x -> (mul0*x + add0) >> 32 and x -> (mul1*x + add1) >> 32.
+func minHash2(xs []uint64, mul0, add0, mul1, add1 uint64) (uint32, uint32) {
+	m0, m1 := uint32(math.MaxUint32), uint32(math.MaxUint32)
+	for _, x := range xs {
+		m0 = min(m0, uint32((mul0*x+add0)>>32))
+		m1 = min(m1, uint32((mul1*x+add1)>>32))
+	}
+	return m0, m1
+}
+
+// hashMul and hashAdd are the parameters of the NumHashes hash functions,
+// x -> (hashMul[j]*x + hashAdd[j]) >> 32 over a well-mixed 64-bit shingle
+// hash x: odd multipliers and addends drawn from a fixed seed.
+var hashMul, hashAdd = func() (mul, add [NumHashes]uint64) {
 	seed := uint64(0x706f727463756c6c) // "portcull"
 	for i := range mul {
 		seed, mul[i] = splitmix64(seed)
 		mul[i] |= 1
 		seed, add[i] = splitmix64(seed)
 	}
-	k := min(ShingleWords, len(words))
-	for i := 0; i+k <= len(words); i++ {
-		x := uint64(k)
-		for _, h := range wh[i : i+k] {
-			x = mix64(x ^ h)
+	return mul, add
+}()
+
+// fieldHashes appends to dst the fnv64 hash of each of the words of s, as
+// strings.Fields splits them.
+func fieldHashes(s string, dst []uint64) []uint64 {
+	start := -1 // start of the word being read
+	for i := 0; i < len(s); {
+		c := s[i]
+		size := 1
+		space := asciiSpace[c]
+		if c >= utf8.RuneSelf {
+			var r rune
+			r, size = utf8.DecodeRuneInString(s[i:])
+			space = unicode.IsSpace(r)
 		}
-		for j := range sig {
-			if v := uint32((mul[j]*x + add[j]) >> 32); v < sig[j] {
-				sig[j] = v
-			}
+		switch {
+		case space && start >= 0:
+			dst = append(dst, fnv64(s[start:i]))
+			start = -1
+		case !space && start < 0:
+			start = i
 		}
+		i += size
 	}
-	return sig, len(words) >= MinWords
+	if start >= 0 {
+		dst = append(dst, fnv64(s[start:]))
+	}
+	return dst
 }
+
+var asciiSpace = bytesOf("\t\n\v\f\r ")
 
 // Similarity returns the estimated Jaccard similarity of the texts behind
 // s and o: the share of hash functions on which they agree, from 0 to 1.

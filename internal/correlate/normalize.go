@@ -74,10 +74,15 @@ func Normalize(text string, names ...string) string {
 		}
 		text = text[:n]
 	}
-	base := foldNames(names)
-	out := normalizeOnce(text, base)
+	var buf tokenBuf
+	buf.reserve(text)
+	base := foldNames(names, &buf)
+	out := normalizeOnce(text, &base, &buf)
 	for range maxPasses - 1 {
-		next := normalizeOnce(out, base)
+		if settled(out) {
+			break
+		}
+		next := normalizeOnce(out, &base, &buf)
 		if next == out {
 			break
 		}
@@ -86,13 +91,51 @@ func Normalize(text string, names ...string) string {
 	return out
 }
 
+// settled reports whether another pass of Normalize would give out, the
+// result of a pass, back unchanged, without making the pass. It is sure
+// to when out is ASCII, has more words than a sign-off with its signature
+// and does not begin with a greeting:
+//
+//   - out is lower-case words of ASCII letters and placeholders, one
+//     space apart, so folding and lower-casing leave it as it is, none of
+//     the variable parts (which need a digit, '/', '@' or '.') is in it,
+//     and it splits into one line of the same words, none capitalised;
+//   - so no name is found, and every word that is a given name or a date
+//     was replaced already (a given name left in place was an everyday
+//     word that was not capitalised, and still is not);
+//   - with no punctuation left, a sign-off can only open the line, and
+//     then at most maxSignOffNames words follow it;
+//   - and the words are rendered as they were.
+//
+// TestSettled checks this against a pass.
+func settled(out string) bool {
+	for i := 0; i < len(out); i++ {
+		if out[i] >= utf8.RuneSelf {
+			return false
+		}
+	}
+	if strings.Count(out, " ")+1 <= maxPhraseWords+maxSignOffNames {
+		return false
+	}
+	var first [maxPhraseWords]token
+	rest := out
+	for i := range first {
+		w, after, _ := strings.Cut(rest, " ")
+		first[i] = token{kind: kindWord, low: w}
+		if placeholderAt(w) != "" {
+			first[i].kind = kindPlaceholder
+		}
+		rest = after
+	}
+	return matchPhrase(first[:], 0, greetings) == 0
+}
+
 // foldNames turns the given names into the set of words to replace,
 // dropping titles, initials and anything with a digit.
-func foldNames(names []string) *nameSet {
+func foldNames(names []string, buf *tokenBuf) nameSet {
 	var set nameSet
 	for _, n := range names {
-		f := fold(n)
-		for _, line := range tokenize(f, asciiLower(f)) {
+		for _, line := range tokenize(fold(n), buf) {
 			for _, t := range line {
 				if t.kind == kindWord && !titles[t.low] && utf8.RuneCountInString(t.low) >= 2 {
 					set.add(t.low)
@@ -100,13 +143,12 @@ func foldNames(names []string) *nameSet {
 			}
 		}
 	}
-	return &set
+	return set
 }
 
-// normalizeOnce is one pass of Normalize.
-func normalizeOnce(text string, base *nameSet) string {
-	folded := fold(text)
-	lines := tokenize(replaceVariable(folded, asciiLower(folded)))
+// normalizeOnce is one pass of Normalize, tokenizing into buf.
+func normalizeOnce(text string, base *nameSet, buf *tokenBuf) string {
+	lines := tokenize(replaceVariable(fold(text)), buf)
 	names := nameMatcher{base: base}
 	for i, line := range lines {
 		lines[i] = dropGreetings(line, &names)

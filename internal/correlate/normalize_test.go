@@ -151,3 +151,62 @@ func TestNormalizeLimits(t *testing.T) {
 		t.Errorf("a text of sign-offs gave %.40q", got)
 	}
 }
+
+// TestSettled checks that where settled says a result of Normalize's pass
+// is settled, another pass gives it back unchanged.
+func TestSettled(t *testing.T) {
+	for _, p := range append(fixturePaths(t), "") {
+		text := "Hello there, thanks for all of it, Amanda: we will meet on Monday at the usual place with everyone."
+		if p != "" {
+			b, err := os.ReadFile(p)
+			if err != nil {
+				t.Fatal(err)
+			}
+			text = string(b)
+		}
+		checkSettled(t, text, "Amanda Qiu")
+	}
+}
+
+// FuzzSettled is TestSettled for any text.
+func FuzzSettled(f *testing.F) {
+	for _, s := range []string{"", "Hi there", "Dear Ms Patel, hello there. Good morning everyone, thanks again for all the help."} {
+		f.Add(s, "Will Smith")
+	}
+	f.Fuzz(checkSettled)
+}
+
+func checkSettled(t *testing.T, text, name string) {
+	var buf tokenBuf
+	base := foldNames([]string{name}, &buf)
+	for range maxPasses {
+		out := normalizeOnce(text, &base, &buf)
+		if settled(out) {
+			if again := normalizeOnce(out, &base, &buf); again != out {
+				t.Fatalf("settled(%q), but another pass gives %q", out, again)
+			}
+		}
+		text = out
+	}
+}
+
+func fixturePaths(t *testing.T) []string {
+	t.Helper()
+	paths, err := filepath.Glob(filepath.Join("testdata", "*.txt"))
+	if err != nil || len(paths) == 0 {
+		t.Fatalf("no fixtures: %v", err)
+	}
+	return paths
+}
+
+func TestPhraseLength(t *testing.T) {
+	for _, set := range []phraseSet{greetings, signOffs} {
+		for _, ps := range set {
+			for _, p := range ps {
+				if len(p) > maxPhraseWords {
+					t.Errorf("%q has more than maxPhraseWords words", p)
+				}
+			}
+		}
+	}
+}

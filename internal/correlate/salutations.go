@@ -40,9 +40,11 @@ var (
 		"yu", "so", "do", "to", "in", "on", "ho", "lo", "sun", "tan", "chan", "bird")
 )
 
-// phrases splits each phrase into words, longest first, so that "best
-// regards" is tried before "best".
-func phrases(ps ...string) [][]string {
+// phraseSet holds phrases split into words, by their first word, and
+// longest first so that "best regards" is tried before "best".
+type phraseSet map[string][][]string
+
+func phrases(ps ...string) phraseSet {
 	out := make([][]string, 0, len(ps))
 	for _, p := range ps {
 		out = append(out, strings.Fields(p))
@@ -52,7 +54,11 @@ func phrases(ps ...string) [][]string {
 			out[j], out[j-1] = out[j-1], out[j]
 		}
 	}
-	return out
+	set := phraseSet{}
+	for _, p := range out {
+		set[p[0]] = append(set[p[0]], p)
+	}
+	return set
 }
 
 func wordSet(ws ...string) map[string]bool {
@@ -101,6 +107,8 @@ type nameSet struct {
 	m     map[string]bool // the words, once there are more
 }
 
+// maxListedNames is how many words a nameSet holds in a list, compared
+// one by one, before it moves them to a map.
 const maxListedNames = 8
 
 func (s *nameSet) add(w string) {
@@ -112,6 +120,9 @@ func (s *nameSet) add(w string) {
 	case s.m != nil:
 		s.m[w] = true
 	case len(s.words) < maxListedNames:
+		if s.words == nil {
+			s.words = make([]string, 0, maxListedNames)
+		}
 		s.words = append(s.words, w)
 	default:
 		s.m = make(map[string]bool, 2*maxListedNames)
@@ -149,9 +160,12 @@ func firstContent(line []token) int {
 }
 
 // matchPhrase returns how many tokens of line from i spell one of ps, or 0.
-func matchPhrase(line []token, i int, ps [][]string) int {
+func matchPhrase(line []token, i int, ps phraseSet) int {
+	if i >= len(line) || line[i].kind != kindWord {
+		return 0
+	}
 next:
-	for _, p := range ps {
+	for _, p := range ps[line[i].low] {
 		if i+len(p) > len(line) {
 			continue
 		}
@@ -232,7 +246,8 @@ func dropGreetings(line []token, names *nameMatcher) []token {
 // entirely. Each round removes words from the end, so the work stays
 // linear in the text.
 func dropSignOff(lines [][]token) [][]token {
-	var content []int // lines with a word or placeholder
+	var some [64]int
+	content := some[:0] // lines with a word or placeholder
 	for i, l := range lines {
 		if firstContent(l) < len(l) {
 			content = append(content, i)

@@ -17,10 +17,10 @@ const (
 
 // token is one word, placeholder or punctuation mark of a line.
 type token struct {
-	kind tokenKind
 	low  string // the folded, lower-cased word, or the placeholder
-	cap  bool   // the word began with a capital letter
 	r    rune   // the mark, for kindPunct
+	kind tokenKind
+	cap  bool // the word began with a capital letter
 }
 
 // nameLike reports whether t could be a word of a name: a capitalised word
@@ -29,18 +29,35 @@ func (t token) nameLike() bool {
 	return (t.kind == kindWord && t.cap && t.low != "i") || (t.kind == kindPlaceholder && t.low == tokName)
 }
 
-// tokenize splits folded text s into lines of tokens. lower is s with its
-// ASCII letters lower-cased: a word of ASCII letters is taken from it
-// without a copy. The tokens of all lines share one array.
-func tokenize(s, lower string) [][]token {
-	z := tokenizer{s: s, lower: lower, toks: make([]token, 0, len(s)/4+4), start: -1}
+// tokenize splits folded text s into lines of tokens. The tokens of all
+// lines share one array, buf's, which tokenize reuses. A word of ASCII
+// letters and digits is taken from s without a copy when it is lower-case,
+// and lower-cased into one string shared by all such words when not.
+func tokenize(s string, buf *tokenBuf) [][]token {
+	buf.reserve(s)
+	z := tokenizer{s: s, tokenBuf: buf, start: -1}
+	z.toks, z.ends, z.lowered, z.fixes = z.toks[:0], z.ends[:0], z.lowered[:0], z.fixes[:0]
 	for i := 0; i < len(s); {
 		if c := s[i]; c < utf8.RuneSelf && c != '<' && c != '\'' { // fast path for ASCII
 			switch {
-			case 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9':
-				if z.start < 0 {
+			case asciiWord[c] != 0:
+				if z.start >= 0 {
+					i++
+					continue
+				}
+				j, class := i+1, asciiWord[c]
+				for j < len(s) && asciiWord[s[j]] != 0 {
+					class |= asciiWord[s[j]]
+					j++
+				}
+				if j == len(s) || s[j] < utf8.RuneSelf && s[j] != '\'' {
+					// The word cannot go on: take it.
+					z.plainWord(i, j, class)
+				} else {
 					z.start, z.plain = i, true
 				}
+				i = j
+				continue
 			case c == ' ' || c == '\t':
 				z.flush(i)
 			case c == '\n' || c == '\r' || c == '\v' || c == '\f':
@@ -87,22 +104,59 @@ func tokenize(s, lower string) [][]token {
 	}
 	z.flush(len(s))
 	z.endLine()
-	lines := make([][]token, len(z.ends))
+	if len(z.fixes) > 0 {
+		lowered := string(z.lowered)
+		for _, f := range z.fixes {
+			z.toks[f.tok].low = lowered[f.from:f.to]
+		}
+	}
+	lines := z.lines[:0]
 	from := 0
-	for i, end := range z.ends {
-		lines[i] = z.toks[from:end:end]
+	for _, end := range z.ends {
+		lines = append(lines, z.toks[from:end:end])
 		from = end
 	}
+	z.lines = lines
 	return lines
 }
 
-// tokenizer is the state of tokenize.
+// tokenBuf holds the arrays of tokenize, to reuse from one pass of
+// Normalize to the next.
+type tokenBuf struct {
+	toks    []token
+	ends    []int // where each line's tokens end in toks
+	lines   [][]token
+	lowered []byte // the words that were not lower-case, lower-cased
+	fixes   []fix  // words to take from lowered
+}
+
+// fix says that toks[tok].low is lowered[from:to].
+type fix struct{ tok, from, to int32 }
+
+// reserve makes b's arrays large enough for most texts no longer than s
+// (most text has a token every four or five bytes, and a capital every
+// twenty), if they are not already.
+func (b *tokenBuf) reserve(s string) {
+	if n := len(s)/4 + 8; cap(b.toks) < n {
+		b.toks = make([]token, 0, n)
+	}
+	if n := strings.Count(s, "\n") + 1; cap(b.ends) < n {
+		b.ends = make([]int, 0, n)
+		b.lines = make([][]token, 0, n)
+	}
+	if n := len(s)/4 + maxWordBytes; cap(b.lowered) < n {
+		b.lowered = make([]byte, 0, n)
+		b.fixes = make([]fix, 0, len(s)/16+4)
+	}
+}
+
+// tokenizer is the state of tokenize, which fills the arrays of its
+// tokenBuf.
 type tokenizer struct {
-	s, lower string
-	toks     []token
-	ends     []int // where each line's tokens end in toks
-	start    int   // start of the word being read, or -1
-	plain    bool  // the word being read is ASCII letters and digits
+	s string
+	*tokenBuf
+	start int  // start of the word being read, or -1
+	plain bool // the word being read is ASCII letters and digits
 }
 
 // flush ends the word being read, if any, at end.
@@ -111,17 +165,76 @@ func (z *tokenizer) flush(end int) {
 		return
 	}
 	if z.plain {
-		z.toks = append(z.toks, plainWordToken(z.s, z.lower, z.start, end))
+		class := uint8(0)
+		for i := z.start; i < end; i++ {
+			class |= asciiWord[z.s[i]]
+		}
+		z.plainWord(z.start, end, class)
 	} else {
 		z.toks = append(z.toks, wordToken(z.s[z.start:end]))
 	}
 	z.start = -1
 }
 
+// plainWord adds the token for s[start:end], a word of ASCII letters and
+// digits, whose classes are class. It is the token wordToken makes.
+func (z *tokenizer) plainWord(start, end int, class uint8) {
+	w := z.s[start:end]
+	if class&classDigit != 0 {
+		// wordToken looks for a digit up to the character that would
+		// not fit.
+		for i := 0; i < len(w) && i <= maxWordBytes; i++ {
+			if '0' <= w[i] && w[i] <= '9' {
+				z.toks = append(z.toks, token{kind: kindPlaceholder, low: tokNum})
+				return
+			}
+		}
+	}
+	if len(w) > maxWordBytes {
+		w = w[:maxWordBytes]
+		if class&classUpper != 0 && indexUpper(w, 0) < 0 {
+			class &^= classUpper // the capitals were cut off
+		}
+	}
+	t := token{kind: kindWord, low: w, cap: 'A' <= w[0] && w[0] <= 'Z'}
+	if class&classUpper != 0 {
+		t.low = "" // set at the end of tokenize
+		from := len(z.lowered)
+		z.lowered = append(z.lowered, w...)
+		for i := from; i < len(z.lowered); i++ {
+			if c := z.lowered[i]; 'A' <= c && c <= 'Z' {
+				z.lowered[i] = c + 'a' - 'A'
+			}
+		}
+		z.fixes = append(z.fixes, fix{int32(len(z.toks)), int32(from), int32(len(z.lowered))})
+	}
+	z.toks = append(z.toks, t)
+}
+
 // endLine ends the current line.
 func (z *tokenizer) endLine() {
 	z.ends = append(z.ends, len(z.toks))
 }
+
+// Classes of the ASCII letters and digits, for asciiWord.
+const (
+	classLower uint8 = 1 << iota
+	classUpper
+	classDigit
+)
+
+// asciiWord holds the class of each ASCII letter and digit, and 0 for
+// other bytes.
+var asciiWord = func() (t [256]uint8) {
+	for c := 'a'; c <= 'z'; c++ {
+		t[c] = classLower
+		t[c-'a'+'A'] = classUpper
+	}
+	for c := '0'; c <= '9'; c++ {
+		t[c] = classDigit
+	}
+	return t
+}()
 
 // Scripts written without spaces between words, and the least rune in
 // any of them.
@@ -154,18 +267,6 @@ func placeholderAt(s string) string {
 		}
 	}
 	return ""
-}
-
-// plainWordToken is wordToken for s[start:end], a word of ASCII letters
-// and digits, whose lower-cased copy is lower[start:end].
-func plainWordToken(s, lower string, start, end int) token {
-	// wordToken looks for a digit up to the character that would not fit.
-	for i := start; i < end && i <= start+maxWordBytes; i++ {
-		if '0' <= s[i] && s[i] <= '9' {
-			return token{kind: kindPlaceholder, low: tokNum}
-		}
-	}
-	return token{kind: kindWord, low: lower[start:min(end, start+maxWordBytes)], cap: 'A' <= s[start] && s[start] <= 'Z'}
 }
 
 // wordToken makes the token for word w: lower-cased, without apostrophes

@@ -1,6 +1,7 @@
 package correlate
 
 import (
+	"math/bits"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -51,19 +52,29 @@ const (
 	needDigit             // an ASCII digit
 )
 
+// needs holds, for each byte, the needs it meets.
+var needs = func() (t [256]uint8) {
+	t['/'] = 1 << needLink
+	t['@'] = 1 << needAt
+	for c := '0'; c <= '9'; c++ {
+		t[c] = 1 << needDigit
+	}
+	return t
+}()
+
 var patterns = []pattern{
 	{token: tokURL, needs: needLink, find: findURL},
 	{token: tokEmail, needs: needAt, find: findEmail},
 	// "£5,000", "US$ 7.5k", "USD 3,000"
-	{token: tokMoney, needs: needDigit, find: finder(symbolAmountAt, startsSymbolAmount)},
+	{token: tokMoney, needs: needDigit, find: nearDigits(symbolAmountAt, 6)},
 	// "3,000 euros", "10k GBP"
-	{token: tokMoney, needs: needDigit, find: finder(amountMoneyAt, startsDigit)},
+	{token: tokMoney, needs: needDigit, find: nearDigits(amountMoneyAt, 0)},
 	// "14 March 2025", "12th of May", "April 2nd, 2025", "Sept 2025"
-	{token: tokDate, needs: needDigit, find: finder(monthDateAt, startsMonthDate)},
+	{token: tokDate, needs: needDigit, find: findMonthDate},
 	// "2025-04-07T10:00Z", "21/03/2025", "9.30am", "10:30 GMT"
-	{token: tokDate, needs: needDigit, find: finder(numericDateAt, startsDigit)},
+	{token: tokDate, needs: needDigit, find: nearDigits(numericDateAt, 0)},
 	// "+44 20 7946 0958", "(020) 7946 0958": seven to fifteen digits
-	{token: tokPhone, needs: needDigit, keep: phoneDigits, find: finder(phoneAt, startsPhone)},
+	{token: tokPhone, needs: needDigit, keep: phoneDigits, find: nearDigits(phoneAt, 2)},
 }
 
 func phoneDigits(m string) bool {
@@ -83,34 +94,38 @@ const maxChunk = 1024
 
 // replaceVariable replaces links, addresses, amounts, dates, times and
 // phone numbers in s by placeholders, a line or chunk at a time, running
-// only the patterns a chunk could match. lower is s with its ASCII
-// letters lower-cased; both texts are returned with the same
-// replacements, and unchanged (not copied) when there are none.
-func replaceVariable(s, lower string) (string, string) {
-	var b, lb strings.Builder
-	done := 0 // s[:done] is written to b
+// only the patterns a chunk could match. It returns s itself when there
+// are none.
+func replaceVariable(s string) string {
+	// The chunks that change, with their replacements.
+	type change struct {
+		off, n int
+		c      string
+	}
+	var buf [8]change
+	changes := buf[:0]
+	size := len(s)
 	for off := 0; off < len(s); {
 		n := chunkLen(s[off:])
-		c, lc, ok := replaceChunk(s[off:off+n], lower[off:off+n])
-		if ok {
-			if done == 0 {
-				b.Grow(len(s) + len(s)/8)
-				lb.Grow(len(s) + len(s)/8)
-			}
-			b.WriteString(s[done:off])
-			lb.WriteString(lower[done:off])
-			b.WriteString(c)
-			lb.WriteString(lc)
-			done = off + n
+		if c, ok := replaceChunk(s[off : off+n]); ok {
+			changes = append(changes, change{off, n, c})
+			size += len(c) - n
 		}
 		off += n
 	}
-	if done == 0 {
-		return s, lower
+	if len(changes) == 0 {
+		return s
+	}
+	var b strings.Builder
+	b.Grow(size)
+	done := 0
+	for _, ch := range changes {
+		b.WriteString(s[done:ch.off])
+		b.WriteString(ch.c)
+		done = ch.off + ch.n
 	}
 	b.WriteString(s[done:])
-	lb.WriteString(lower[done:])
-	return b.String(), lb.String()
+	return b.String()
 }
 
 // chunkLen returns the length of the first chunk of s: its first line, or
@@ -135,84 +150,117 @@ func chunkLen(s string) int {
 	return n
 }
 
-// replaceChunk runs the patterns over one chunk c, whose lower-cased copy
-// is lc, and reports whether any replaced something.
-func replaceChunk(c, lc string) (string, string, bool) {
-	var has [3]bool // by need
-	for i := 0; i < len(lc); i++ {
-		switch b := lc[i]; {
-		case '0' <= b && b <= '9':
-			has[needDigit] = true
-		case b == '/':
-			has[needLink] = true
-		case b == '@':
-			has[needAt] = true
-		}
+// replaceChunk runs the patterns over one chunk c, and reports whether
+// any replaced something. They run on a copy with ASCII letters
+// lower-cased, and make the same replacements in both.
+func replaceChunk(c string) (string, bool) {
+	var has uint8 // bit n set for need n
+	for i := 0; i < len(c); i++ {
+		has |= needs[c[i]]
 	}
-	has[needLink] = has[needLink] || strings.Contains(lc, "www.")
+	if has&(1<<needLink) == 0 && hasWWW(c) {
+		has |= 1 << needLink
+	}
+	if has == 0 {
+		return c, false
+	}
+	lc := asciiLower(c)
 	changed := false
 	for i := range patterns {
 		p := &patterns[i]
-		if !has[p.needs] {
+		if has&(1<<p.needs) == 0 {
 			continue
 		}
 		var ok bool
 		c, lc, ok = p.replace(c, lc)
 		changed = changed || ok
 	}
-	return c, lc, changed
+	return c, changed
+}
+
+// hasWWW reports whether c holds "www." in any case.
+func hasWWW(c string) bool {
+	for i := 0; ; {
+		j := strings.IndexByte(c[i:], '.')
+		if j < 0 {
+			return false
+		}
+		i += j
+		if i >= 3 && c[i-3]|0x20 == 'w' && c[i-2]|0x20 == 'w' && c[i-1]|0x20 == 'w' {
+			return true
+		}
+		i++
+	}
 }
 
 // replace replaces p's matches in c, found in its lower-cased copy lc,
 // and returns both texts with the same replacements. A match keep rejects
 // is left as it is, and the search goes on after it.
 func (p *pattern) replace(c, lc string) (string, string, bool) {
-	start, end := p.find(lc, 0)
-	var b, lb strings.Builder
-	last := 0
-	for ; start >= 0; start, end = p.find(lc, end) {
-		if p.keep != nil && !p.keep(lc[start:end]) {
-			continue
+	var buf [8][2]int
+	ms := buf[:0] // what to replace
+	for start, end := p.find(lc, 0); start >= 0; start, end = p.find(lc, end) {
+		if p.keep == nil || p.keep(lc[start:end]) {
+			ms = append(ms, [2]int{start, end})
 		}
-		if last == 0 {
-			b.Grow(len(c) + 8)
-			lb.Grow(len(lc) + 8)
-		}
-		b.WriteString(c[last:start])
-		lb.WriteString(lc[last:start])
-		for _, w := range [...]*strings.Builder{&b, &lb} {
-			w.WriteByte(' ')
-			w.WriteString(p.token)
-			w.WriteByte(' ')
-		}
-		last = end
 	}
-	if b.Len() == 0 {
+	if len(ms) == 0 {
 		return c, lc, false
 	}
-	b.WriteString(c[last:])
-	lb.WriteString(lc[last:])
-	return b.String(), lb.String(), true
+	size := len(c)
+	for _, m := range ms {
+		size += len(p.token) + 2 - (m[1] - m[0])
+	}
+	// Both texts in one string.
+	var b strings.Builder
+	b.Grow(2 * size)
+	for _, text := range [...]string{c, lc} {
+		last := 0
+		for _, m := range ms {
+			b.WriteString(text[last:m[0]])
+			b.WriteByte(' ')
+			b.WriteString(p.token)
+			b.WriteByte(' ')
+			last = m[1]
+		}
+		b.WriteString(text[last:])
+	}
+	both := b.String()
+	return both[:size], both[size:], true
 }
 
 // asciiLower lower-cases the ASCII letters of s, leaving every byte where
 // it was.
 func asciiLower(s string) string {
-	for i := 0; i < len(s); i++ {
-		if 'A' <= s[i] && s[i] <= 'Z' {
-			b := []byte(s)
-			for j := i; j < len(b); j++ {
-				if 'A' <= b[j] && b[j] <= 'Z' {
-					b[j] += 'a' - 'A'
-				}
-			}
-			return string(b)
-		}
+	i := indexUpper(s, 0)
+	if i < 0 {
+		return s
 	}
-	return s
+	var b strings.Builder
+	b.Grow(len(s))
+	done := 0
+	for i >= 0 {
+		b.WriteString(s[done:i])
+		b.WriteByte(s[i] + 'a' - 'A')
+		done = i + 1
+		i = indexUpper(s, done)
+	}
+	b.WriteString(s[done:])
+	return b.String()
 }
 
-// byteSet is a set of bytes, for testing where a match may start.
+// indexUpper returns the index of the first ASCII capital in s from i, or
+// -1.
+func indexUpper(s string, i int) int {
+	for ; i < len(s); i++ {
+		if 'A' <= s[i] && s[i] <= 'Z' {
+			return i
+		}
+	}
+	return -1
+}
+
+// byteSet is a set of bytes.
 type byteSet [256]bool
 
 func bytesOf(s string) *byteSet {
@@ -223,28 +271,47 @@ func bytesOf(s string) *byteSet {
 	return &set
 }
 
-// Bytes a match may start with. A multi-byte symbol is found by its
-// first byte.
-var (
-	startsDigit        = bytesOf("0123456789")
-	startsPhone        = bytesOf("0123456789+(")
-	startsMonthDate    = bytesOf("0123456789jfmasond")
-	startsSymbolAmount = bytesOf("$ugercjahsnikt\xc2\xe2") // symbols, (us|au|ca|hk|nz|s)$, currency codes
-)
-
-// finder returns the find function of a pattern that matches at p where
-// at(s, p) >= 0, trying only the positions whose byte is in starts.
-func finder(at func(s string, p int) int, starts *byteSet) func(string, int) (int, int) {
+// nearDigits returns the find function of a pattern that matches at p
+// where at(s, p) >= 0, and whose matches have a digit at most reach bytes
+// after their start, and do not start after another digit: it tries only
+// the positions that may, in order.
+func nearDigits(at func(s string, p int) int, reach int) func(string, int) (int, int) {
 	return func(s string, from int) (int, int) {
-		for p := from; p < len(s); p++ {
-			if starts[s[p]] {
+		for p := from; ; {
+			d := indexDigit(s, p)
+			if d < 0 {
+				return -1, -1
+			}
+			for p = max(p, d-reach); p <= d; p++ {
 				if end := at(s, p); end >= 0 {
 					return p, end
 				}
 			}
+			p = d + digitsAt(s, d)
 		}
-		return -1, -1
 	}
+}
+
+// indexDigit returns the index of the first ASCII digit in s from i, or
+// -1.
+func indexDigit(s string, i int) int {
+	// Eight bytes at a time: x has a zero byte where s has a digit, and
+	// then the lowest byte flagged is the first digit (a borrow only
+	// flags bytes above a flagged one).
+	for ; i+8 <= len(s); i += 8 {
+		x := uint64(s[i]) | uint64(s[i+1])<<8 | uint64(s[i+2])<<16 | uint64(s[i+3])<<24 |
+			uint64(s[i+4])<<32 | uint64(s[i+5])<<40 | uint64(s[i+6])<<48 | uint64(s[i+7])<<56
+		x ^= 0x3030303030303030 // '0' to 0, ..., '9' to 9
+		if t := (x - 0x0a0a0a0a0a0a0a0a) &^ x & 0x8080808080808080; t != 0 {
+			return i + bits.TrailingZeros64(t)/8
+		}
+	}
+	for ; i < len(s); i++ {
+		if isDigit(s[i]) {
+			return i
+		}
+	}
+	return -1
 }
 
 // Character classes, over lower-cased text. Only ASCII letters, digits and
@@ -299,12 +366,20 @@ func wordRun(s string, i int) string {
 	return s[i:j]
 }
 
+// ASCII letters and digits with the other characters of a host name
+// ([\p{L}\p{N}-]) and of the part of an address before '@'
+// ([\p{L}\p{N}._%+-]).
+var (
+	hostASCII  = bytesOf("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-")
+	localASCII = bytesOf("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-._%+")
+)
+
 // letterOrNumberAt returns the length of the rune at i if it is in
-// [\p{L}\p{N}] or one of extra, else 0.
-func letterOrNumberAt(s string, i int, extra string) int {
+// [\p{L}\p{N}] or, for ASCII, in ascii; else 0.
+func letterOrNumberAt(s string, i int, ascii *byteSet) int {
 	c := s[i]
 	if c < utf8.RuneSelf {
-		if 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || strings.IndexByte(extra, c) >= 0 {
+		if ascii[c] {
 			return 1
 		}
 		return 0
@@ -316,12 +391,16 @@ func letterOrNumberAt(s string, i int, extra string) int {
 	return 0
 }
 
-// runLen returns how many bytes from i are runes in [\p{L}\p{N}] or
-// extra.
-func runLen(s string, i int, extra string) int {
+// runLen returns how many bytes from i are runes in [\p{L}\p{N}] or, for
+// ASCII, in ascii.
+func runLen(s string, i int, ascii *byteSet) int {
 	j := i
 	for j < len(s) {
-		n := letterOrNumberAt(s, j, extra)
+		if ascii[s[j]] {
+			j++
+			continue
+		}
+		n := letterOrNumberAt(s, j, ascii)
 		if n == 0 {
 			break
 		}
@@ -366,9 +445,9 @@ func findURL(s string, from int) (int, int) {
 					}
 				}
 			}
-			if letterOrNumberAt(s, p, "-") > 0 {
+			if letterOrNumberAt(s, p, hostASCII) > 0 {
 				if p >= runEnd {
-					runEnd = p + runLen(s, p, "-")
+					runEnd = p + runLen(s, p, hostASCII)
 					runMatch = hostPathEnd(s, runEnd)
 				}
 				if runMatch >= 0 {
@@ -394,7 +473,7 @@ func hostPathEnd(s string, i int) int {
 func dottedEnd(s string, i int) int {
 	e := -1
 	for byteAt(s, i) == '.' {
-		n := runLen(s, i+1, "-")
+		n := runLen(s, i+1, hostASCII)
 		if n == 0 {
 			break
 		}
@@ -409,26 +488,31 @@ func dottedEnd(s string, i int) int {
 //	[\p{L}\p{N}._%+-]+@[\p{L}\p{N}-]+(?:\.[\p{L}\p{N}-]+)+
 //
 // The part before '@' can only be a whole run of its characters, so a
-// match starts where such a run does.
+// match starts where the run before an '@' does (or at from, inside one).
 func findEmail(s string, from int) (int, int) {
-	for i := from; i < len(s); {
-		n := runLen(s, i, "._%+-")
-		if n == 0 {
-			_, size := utf8.DecodeRuneInString(s[i:])
-			i += size
+	for at := from; ; at++ {
+		i := strings.IndexByte(s[at:], '@')
+		if i < 0 {
+			return -1, -1
+		}
+		at += i
+		start := at
+		for start > from {
+			r, size := utf8.DecodeLastRuneInString(s[from:start])
+			if r < utf8.RuneSelf && !localASCII[r] || r >= utf8.RuneSelf && !unicode.IsLetter(r) && !unicode.IsNumber(r) {
+				break
+			}
+			start -= size
+		}
+		if start == at {
 			continue
 		}
-		at := i + n
-		if byteAt(s, at) == '@' {
-			if host := runLen(s, at+1, "-"); host > 0 {
-				if e := dottedEnd(s, at+1+host); e >= 0 {
-					return i, e
-				}
+		if host := runLen(s, at+1, hostASCII); host > 0 {
+			if e := dottedEnd(s, at+1+host); e >= 0 {
+				return start, e
 			}
 		}
-		i = at
 	}
-	return -1, -1
 }
 
 // symbolAmountAt matches
@@ -438,7 +522,7 @@ func findEmail(s string, from int) (int, int) {
 // at p. Nothing after amount can fail, so the first way amount matches is
 // the match.
 func symbolAmountAt(s string, p int) int {
-	if c := s[p]; 'a' <= c && c <= 'z' {
+	if c := s[p]; 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' {
 		// A letter begins the first alternative's prefix or the second.
 		if !boundary(s, p) {
 			return -1
@@ -465,12 +549,14 @@ func symbolAmountAt(s string, p int) int {
 
 // symbolAt returns the length of the currency symbol at i, or 0.
 func symbolAt(s string, i int) int {
-	if byteAt(s, i) == '$' {
+	switch byteAt(s, i) {
+	case '$':
 		return 1
-	}
-	for _, sym := range [...]string{"£", "€", "¥", "₹", "₽", "₩"} {
-		if strings.HasPrefix(s[i:], sym) {
-			return len(sym)
+	case "£"[0], "€"[0]: // the first byte of each of the others
+		for _, sym := range [...]string{"£", "€", "¥", "₹", "₽", "₩"} {
+			if strings.HasPrefix(s[i:], sym) {
+				return len(sym)
+			}
 		}
 	}
 	return 0
@@ -561,11 +647,37 @@ func magnitudeEnds(s string, i int) ends {
 
 // amountMoneyAt matches \b amount magnitude [ \t]? money \b at p.
 func amountMoneyAt(s string, p int) int {
-	if !isDigit(s[p]) || !boundary(s, p) {
+	if !isDigit(s[p]) || !boundary(s, p) || !moneyAhead(s, p) {
 		return -1
 	}
 	return eachAmountEnd(s, p, moneyAfter)
 }
+
+// moneyAhead reports whether amountMoneyAt could match at p. amount is
+// made of digits, '.', ',' and ' ', so whatever way it matches, the
+// magnitude or money word after it begins where the run of those and
+// tabs from p ends; if that is a magnitude, a money word follows it, after
+// a blank or not.
+func moneyAhead(s string, p int) bool {
+	r := p
+	for r < len(s) && amountRune[s[r]] {
+		r++
+	}
+	w := wordRun(s, r)
+	if isMoney(w) {
+		return true
+	}
+	if !isMagnitude(w) {
+		return false
+	}
+	r += len(w)
+	if isBlank(byteAt(s, r)) {
+		r++
+	}
+	return isMoney(wordRun(s, r))
+}
+
+var amountRune = bytesOf("0123456789., \t")
 
 // moneyAfter matches magnitude [ \t]? money \b at i.
 func moneyAfter(s string, i int) int {
@@ -586,14 +698,56 @@ func moneyAfter(s string, i int) int {
 	return -1
 }
 
-// monthDateAt matches
+// findMonthDate finds
 //
 //	\b\d{1,2}ordinal(?:[ \t]+of)?[ \t]+month\b\.?(?:,?[ \t]+\d{4}\b)?|
 //	\bmonth\b\.?[ \t]+\d{1,2}ordinal\b(?:,?[ \t]+\d{4}\b)?|
 //	\bmonth\b\.?,?[ \t]+\d{4}\b
 //
-// at p. Each [ \t]+ can only take the whole run of blanks, since what
-// follows it is not a blank.
+// A match starts at a run of digits, or at a month that ends the word
+// before one (with a dot, a comma and blanks between). Each [ \t]+ can
+// only take the whole run of blanks, since what follows it is not a blank.
+func findMonthDate(s string, from int) (int, int) {
+	for p := from; ; {
+		d := indexDigit(s, p)
+		if d < 0 {
+			return -1, -1
+		}
+		if m := monthBefore(s, d); m >= p {
+			if end := monthDateAt(s, m); end >= 0 {
+				return m, end
+			}
+		}
+		if end := monthDateAt(s, d); end >= 0 {
+			return d, end
+		}
+		p = d + digitsAt(s, d)
+	}
+}
+
+// monthBefore returns where the word before the blanks, comma and dot
+// before i starts, or -1 if there are no blanks before i.
+func monthBefore(s string, i int) int {
+	j := i
+	for j > 0 && isBlank(s[j-1]) {
+		j--
+	}
+	if j == i {
+		return -1
+	}
+	if j > 0 && s[j-1] == ',' {
+		j--
+	}
+	if j > 0 && s[j-1] == '.' {
+		j--
+	}
+	for j > 0 && isWordByte(s[j-1]) {
+		j--
+	}
+	return j
+}
+
+// monthDateAt matches the alternatives of findMonthDate at p.
 func monthDateAt(s string, p int) int {
 	if !wordAt(s, p) || !boundary(s, p) {
 		return -1
@@ -613,6 +767,10 @@ func monthDateAt(s string, p int) int {
 
 // dayMonthAt matches \d{1,2}ordinal(?:[ \t]+of)?[ \t]+month\b\.?year at i.
 func dayMonthAt(s string, i int) int {
+	// The digits are followed by an ordinal or a blank.
+	if r := digitsAt(s, i); r > 2 || !isBlank(byteAt(s, i+r)) && ordinalEnds(s, i+r).n == 1 {
+		return -1
+	}
 	for k := min(2, digitsAt(s, i)); k >= 1; k-- {
 		ords := ordinalEnds(s, i+k)
 		for _, o := range ords.at[:ords.n] {
@@ -724,6 +882,17 @@ func numericDateAt(s string, p int) int {
 	if !isDigit(s[p]) || !boundary(s, p) {
 		return -1
 	}
+	// Each alternative begins with four digits and '-', or with one or
+	// two digits and one of the bytes that may follow them.
+	switch r := digitsAt(s, p); {
+	case r == 4 && byteAt(s, p+4) == '-':
+	case (r == 1 || r == 2) && afterDay[byteAt(s, p+r)]:
+		if c := byteAt(s, p+r+1); isBlank(s[p+r]) && c != 'a' && c != 'p' {
+			return -1 // only am or pm may follow a blank
+		}
+	default:
+		return -1
+	}
 	for _, at := range [...]func(string, int) int{isoDateAt, slashDateAt, ampmAt, clockAt} {
 		if e := at(s, p); e >= 0 {
 			return e
@@ -829,6 +998,11 @@ func slashDateAt(s string, i int) int {
 }
 
 func isDateSep(c byte) bool { return c == '/' || c == '.' || c == '-' }
+
+// afterDay holds the bytes that may follow the first one or two digits of
+// numericDateAt's last three alternatives: [/.-], [:.], [ \t] and the a
+// or p of am or pm.
+var afterDay = bytesOf("/.-: \tap")
 
 // ampmAt matches \d{1,2}(?:[:.]\d{2})?[ \t]?(?:(?:am|pm)\b|a\.m\.|p\.m\.) at i.
 func ampmAt(s string, i int) int {
