@@ -276,6 +276,17 @@ func TestRetroHuntAndAdvisory(t *testing.T) {
 	if !sawAdvisory || !sawFollowUp {
 		t.Errorf("mail: advisory %v, follow-up %v", sawAdvisory, sawFollowUp)
 	}
+	// Analysts write and edit drafts on the same form.
+	if page := get(t, srv, an, "/advisories/new"); !strings.Contains(page, `id="a-title"`) {
+		t.Error("no advisory form on /advisories/new")
+	}
+	draft, err := srv.Service().CreateAdvisory(ctx, an, reports.AdvisoryInput{Title: "Draft", Body: "text", TLP: "green"}, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if page := get(t, srv, an, fmt.Sprintf("/advisories/%d", draft.ID)); !strings.Contains(page, `id="a-title"`) || !strings.Contains(page, "Publish to the audience") {
+		t.Error("a draft's page lacks its edit form or the publish button")
+	}
 	// The dashboard draws its charts with text alternatives.
 	dash := get(t, srv, an, "/dashboard")
 	if !strings.Contains(dash, "<svg") || !strings.Contains(dash, "<table>") {
