@@ -60,6 +60,11 @@ func TestTwoServersShareOverTAXII(t *testing.T) {
 		}
 	}
 
+	// Admins see partners and collections on the Sharing page.
+	adm := addUser(t, a, "root@parliament.uk", "Root", store.RoleAdmin)
+	if page := get(t, a, adm, "/admin/sharing"); !strings.Contains(page, "Parliament B") || !strings.Contains(page, "Indicators") {
+		t.Error("the sharing page lacks the partner or the collections")
+	}
 	// B subscribes to A's indicators and polls.
 	url := client.CollectionURL(a.URL()+"/taxii2/api/", taxii.CollectionID(store.CollectionIndicators))
 	sub := &store.Subscription{Partner: "Parliament A", ObjectsURL: url, Token: tokB}
