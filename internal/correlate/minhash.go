@@ -105,10 +105,11 @@ var hashMul, hashAdd = func() (mul, add [NumHashes]uint64) {
 	return mul, add
 }()
 
-// fieldHashes appends to dst the fnv64 hash of each of the words of s, as
-// strings.Fields splits them.
+// fieldHashes appends to dst the 64-bit FNV-1a hash of each of the words
+// of s, as strings.Fields splits them.
 func fieldHashes(s string, dst []uint64) []uint64 {
-	start := -1 // start of the word being read
+	const offset, prime = 14695981039346656037, 1099511628211
+	h, inWord := uint64(0), false
 	for i := 0; i < len(s); {
 		c := s[i]
 		size := 1
@@ -119,16 +120,21 @@ func fieldHashes(s string, dst []uint64) []uint64 {
 			space = unicode.IsSpace(r)
 		}
 		switch {
-		case space && start >= 0:
-			dst = append(dst, fnv64(s[start:i]))
-			start = -1
-		case !space && start < 0:
-			start = i
+		case !space:
+			if !inWord {
+				h, inWord = offset, true
+			}
+			for _, b := range []byte(s[i : i+size]) {
+				h = (h ^ uint64(b)) * prime
+			}
+		case inWord:
+			dst = append(dst, h)
+			inWord = false
 		}
 		i += size
 	}
-	if start >= 0 {
-		dst = append(dst, fnv64(s[start:]))
+	if inWord {
+		dst = append(dst, h)
 	}
 	return dst
 }
@@ -182,16 +188,6 @@ func (s *Signature) UnmarshalBinary(b []byte) error {
 		s[i] = binary.LittleEndian.Uint32(b[i*4:])
 	}
 	return nil
-}
-
-// fnv64 is the 64-bit FNV-1a hash of s.
-func fnv64(s string) uint64 {
-	h := uint64(14695981039346656037)
-	for i := 0; i < len(s); i++ {
-		h ^= uint64(s[i])
-		h *= 1099511628211
-	}
-	return h
 }
 
 // mix64 is the splitmix64 finaliser: a bijection that spreads every input

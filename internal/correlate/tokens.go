@@ -134,8 +134,8 @@ type tokenBuf struct {
 type fix struct{ tok, from, to int32 }
 
 // reserve makes b's arrays large enough for most texts no longer than s
-// (most text has a token every four or five bytes, and a capital every
-// twenty), if they are not already.
+// (most text has a token every four or five bytes, and a capitalised word
+// every thirty), if they are not already.
 func (b *tokenBuf) reserve(s string) {
 	if n := len(s)/4 + 8; cap(b.toks) < n {
 		b.toks = make([]token, 0, n)
@@ -146,7 +146,7 @@ func (b *tokenBuf) reserve(s string) {
 	}
 	if n := len(s)/4 + maxWordBytes; cap(b.lowered) < n {
 		b.lowered = make([]byte, 0, n)
-		b.fixes = make([]fix, 0, len(s)/16+4)
+		b.fixes = make([]fix, 0, len(s)/32+8)
 	}
 }
 
