@@ -7,7 +7,6 @@ import (
 	"strings"
 	"text/tabwriter"
 
-	"portcullis/internal/store"
 	"portcullis/internal/taxii"
 )
 
@@ -151,5 +150,3 @@ func contains(list []string, s string) bool {
 	}
 	return false
 }
-
-var _ = store.CollectionIndicators

@@ -141,19 +141,26 @@ func campaignText(p *message.Parsed) (string, []string) {
 	return b.String(), names
 }
 
-// watchIDs are the watchlist entries (watch and context kinds) an
-// analysis matched, by stored id.
-func watchIDs(res *analysis.Result) []string {
-	var ids []string
+// sightingsOf are the sightings of watchlist entries (watch and context
+// kinds, by stored id) in a report's analysis, one per entry.
+func sightingsOf(r *store.Report, res *analysis.Result) []store.Sighting {
+	var out []store.Sighting
+	seen := map[string]bool{}
 	for _, m := range res.WatchlistMatches {
 		if m.Allow {
 			continue
 		}
-		key, _ := store.Key(indicator.Type(m.Indicator.Type), m.Indicator.Value)
-		ids = append(ids, store.IndicatorID(indicator.Type(m.Indicator.Type), key, m.Indicator.Source))
+		t := indicator.Type(m.Indicator.Type)
+		key, _ := store.Key(t, m.Indicator.Value)
+		id := store.IndicatorID(t, key, m.Indicator.Source)
+		if seen[id] {
+			continue
+		}
+		seen[id] = true
+		out = append(out, store.Sighting{IndicatorID: id, ReportID: r.ID, Source: "analysis", Field: m.Field,
+			Matched: truncate(m.Matched, 500), SeenAt: r.CreatedAt})
 	}
-	slices.Sort(ids)
-	return slices.Compact(ids)
+	return out
 }
 
 // maxLinks bounds the reports one look-up links a new report to (the
@@ -209,18 +216,13 @@ func (s *Service) correlate(ctx context.Context, r *store.Report, res *analysis.
 		}
 	}
 	// The same watchlist persona, organisation or indicator.
-	if ids := watchIDs(res); len(ids) > 0 {
-		seen := make([]store.Sighting, 0, len(ids))
-		for _, m := range res.WatchlistMatches {
-			if m.Allow {
-				continue
-			}
-			key, _ := store.Key(indicator.Type(m.Indicator.Type), m.Indicator.Value)
-			seen = append(seen, store.Sighting{IndicatorID: store.IndicatorID(indicator.Type(m.Indicator.Type), key, m.Indicator.Source),
-				ReportID: r.ID, Source: "analysis", Field: m.Field, Matched: truncate(m.Matched, 500), SeenAt: r.CreatedAt})
-		}
+	if seen := sightingsOf(r, res); len(seen) > 0 {
 		if _, err := s.db.AddSightings(ctx, seen); err != nil {
 			return correlation{}, err
+		}
+		ids := make([]string, 0, len(seen))
+		for _, sg := range seen {
+			ids = append(ids, sg.IndicatorID)
 		}
 		same, err := s.db.ReportsSightingSame(ctx, ids, r.ID, maxLinks)
 		if err != nil {

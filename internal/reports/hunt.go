@@ -72,13 +72,12 @@ func (s *Service) HuntJob(ctx context.Context, actor *store.User, id int64) (*st
 
 // Hunter runs queued retro-hunts in the background.
 type Hunter struct {
-	s      *Service
-	wake   chan struct{}
-	stop   chan struct{}
-	done   chan struct{}
-	once   sync.Once
-	Poll   time.Duration // how often to look for work without a wake-up
-	OnDone func(j *store.HuntJob)
+	s    *Service
+	wake chan struct{}
+	stop chan struct{}
+	done chan struct{}
+	once sync.Once
+	Poll time.Duration // how often to look for work without a wake-up
 }
 
 func (s *Service) wakeHunter() {
@@ -193,11 +192,7 @@ func (s *Service) runHunt(ctx context.Context, j *store.HuntJob, progress func(*
 		if len(ss) == 0 {
 			return nil
 		}
-		for i := range ss {
-			if r, err := s.db.GetReport(ctx, ss[i].ReportID); err == nil {
-				ss[i].SeenAt = r.CreatedAt
-			}
-		}
+		// AddSightings takes SeenAt from each report's creation time.
 		if _, err := s.db.AddSightings(ctx, ss); err != nil {
 			return err
 		}
@@ -288,9 +283,6 @@ func (s *Service) runHunt(ctx context.Context, j *store.HuntJob, progress func(*
 	res.Elapsed = time.Since(start)
 	s.audit(ctx, nil, "hunt.done", fmt.Sprintf("hunt:%d", j.ID), fmt.Sprintf(`{"found":%d,"scanned":%d}`, j.Found, j.Done), "")
 	s.afterHunt(ctx, j, rec)
-	if s.hunter != nil && s.hunter.OnDone != nil {
-		s.hunter.OnDone(j)
-	}
 	return res, nil
 }
 

@@ -8,7 +8,6 @@ import (
 	"strings"
 	"time"
 
-	"portcullis/internal/intel"
 	"portcullis/internal/stix"
 	"portcullis/internal/store"
 	"portcullis/internal/taxii/client"
@@ -183,5 +182,3 @@ func (s *Service) Subscriptions(ctx context.Context, actor *store.User) ([]store
 	}
 	return subs, err
 }
-
-var _ = intel.Watch

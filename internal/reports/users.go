@@ -72,7 +72,7 @@ func (s *Service) SignIn(ctx context.Context, email, password, ip string) (*stor
 	}
 	defer release()
 	u, err := s.db.GetUserByEmail(ctx, strings.TrimSpace(email))
-	if errors.Is(err, store.ErrNotFound) || (err == nil && u == nil) {
+	if errors.Is(err, store.ErrNotFound) {
 		auth.EqualizeTiming(s.params())
 		s.audit(ctx, nil, "sign_in_failed", "", fmt.Sprintf(`{"email":%q,"reason":"unknown"}`, truncate(email, 200)), ip)
 		return nil, errBadSignIn

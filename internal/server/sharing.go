@@ -72,9 +72,9 @@ func (s *Server) PublishSightings(ctx context.Context) (int, error) {
 	return s.taxii.PublishSightings(ctx, out)
 }
 
-// Push sends what is new in one of our collections to a partner's
-// writable collection, for a push subscription (its Next holds our
-// collection's id; PushAfter the last sequence sent).
+// Push sends what is new in one of our collections (sub.Source) to a
+// partner's writable collection, for a push subscription; PushAfter is
+// the last sequence sent.
 func (s *Server) Push(ctx context.Context, sub *store.Subscription) (int, error) {
 	// What leaves is decided by the same TLP choke point as our own
 	// TAXII endpoints: the partner must be registered, and its maximum
@@ -87,7 +87,7 @@ func (s *Server) Push(ctx context.Context, sub *store.Subscription) (int, error)
 	c := &client.Client{ObjectsURL: sub.ObjectsURL, Token: sub.Token, User: sub.Username, Password: sub.Password}
 	sent := 0
 	for {
-		objs, nextSeq, more, err := s.taxii.ReleasableObjects(ctx, sub.Next, p.MaxTLP, sub.PushAfter, 500)
+		objs, nextSeq, more, err := s.taxii.ReleasableObjects(ctx, sub.Source, p.MaxTLP, sub.PushAfter, 500)
 		if err != nil {
 			return sent, err
 		}

@@ -158,12 +158,16 @@ func TestTwoServersShareOverTAXII(t *testing.T) {
 	}
 	push := &store.Subscription{Direction: "push", Partner: "Parliament A", Token: tokB,
 		ObjectsURL: client.CollectionURL(a.URL()+"/taxii2/api/", taxii.CollectionID(store.CollectionInbox)),
-		Next:       taxii.CollectionID(store.CollectionIndicators)}
+		Source:     taxii.CollectionID(store.CollectionIndicators)}
 	if err := b.Service().Subscribe(ctx, nil, push, ""); err != nil {
 		t.Fatal(err)
 	}
-	push.Next = taxii.CollectionID(store.CollectionIndicators)
-	sent, err := b.Push(ctx, push)
+	// Pushed as the background loop would: from the stored subscription.
+	stored, err := b.Store().GetSubscription(ctx, push.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sent, err := b.Push(ctx, stored)
 	if err != nil || sent == 0 {
 		t.Fatalf("push: %d sent (%v)", sent, err)
 	}

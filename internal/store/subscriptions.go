@@ -18,6 +18,7 @@ type Subscription struct {
 	Password    string
 	AddedAfter  time.Time // pull: objects added after this are new
 	Next        string    // pull: the server's next token mid-way through a poll
+	Source      string    // push: the id of our collection it sends
 	PushAfter   int64     // push: our objects after this sequence are unsent
 	Imported    int       // objects taken in (pull) or sent (push) so far
 	Failures    int       // consecutive failed attempts
@@ -27,14 +28,14 @@ type Subscription struct {
 	CreatedAt   time.Time
 }
 
-const subscriptionColumns = "id, direction, partner, objects_url, token, username, password, added_after, next_token, push_after, imported, failures, last_error, polled_at, next_attempt, created_at"
+const subscriptionColumns = "id, direction, partner, objects_url, token, username, password, added_after, next_token, source_collection, push_after, imported, failures, last_error, polled_at, next_attempt, created_at"
 
 func scanSubscription(s interface{ Scan(...any) error }) (*Subscription, error) {
 	var (
 		x                               Subscription
 		after, polled, attempt, created dbTime
 	)
-	if err := s.Scan(&x.ID, &x.Direction, &x.Partner, &x.ObjectsURL, &x.Token, &x.Username, &x.Password, &after, &x.Next,
+	if err := s.Scan(&x.ID, &x.Direction, &x.Partner, &x.ObjectsURL, &x.Token, &x.Username, &x.Password, &after, &x.Next, &x.Source,
 		&x.PushAfter, &x.Imported, &x.Failures, &x.LastError, &polled, &attempt, &created); err != nil {
 		return nil, err
 	}
@@ -48,9 +49,12 @@ func (db *DB) CreateSubscription(ctx context.Context, s *Subscription) error {
 	if s.Direction != "pull" && s.Direction != "push" {
 		return fmt.Errorf("store: create subscription: %w", errorf(ErrInvalid, "direction must be pull or push"))
 	}
+	if (s.Direction == "push") != (s.Source != "") {
+		return fmt.Errorf("store: create subscription: %w", errorf(ErrInvalid, "a push, and only a push, names the collection of ours it sends"))
+	}
 	now := db.now()
-	err := db.write.QueryRowContext(ctx, db.d.bind("INSERT INTO taxii_subscriptions (direction, partner, objects_url, token, username, password, created_at) VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id"),
-		s.Direction, s.Partner, s.ObjectsURL, s.Token, s.Username, s.Password, db.d.time(now)).Scan(&s.ID)
+	err := db.write.QueryRowContext(ctx, db.d.bind("INSERT INTO taxii_subscriptions (direction, partner, objects_url, token, username, password, source_collection, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id"),
+		s.Direction, s.Partner, s.ObjectsURL, s.Token, s.Username, s.Password, s.Source, db.d.time(now)).Scan(&s.ID)
 	if err != nil {
 		return fmt.Errorf("store: create subscription: %w", mapError(err))
 	}

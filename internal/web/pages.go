@@ -184,7 +184,7 @@ func (h *Handler) reportSubmit(w http.ResponseWriter, r *http.Request, c *call) 
 			intent = store.IntentCheck
 		}
 		var rep *store.Report
-		rep, _, err = h.svc.Submit(r.Context(), c.user, reports.Submission{Channel: "web", IP: c.ip, Intent: intent, Platform: platformFor(f.Platform, raw),
+		rep, _, err = h.svc.Submit(r.Context(), c.user, reports.Submission{Channel: "web", IP: c.ip, Intent: intent, Platform: platformFor(f.Platform),
 			Replied: f.Replied, Shared: f.Shared, Met: f.Met, Raw: raw, RawName: name})
 		if err == nil {
 			h.metrics.reportAccepted("web", rep.Level)
@@ -202,7 +202,7 @@ func (h *Handler) reportSubmit(w http.ResponseWriter, r *http.Request, c *call) 
 
 // platformFor keeps the reporter's platform for pasted text; for a file
 // the analysis decides (a mail is email, a LinkedIn notification LinkedIn).
-func platformFor(p string, raw []byte) string {
+func platformFor(p string) string {
 	if !slices.Contains(approach.Platforms, p) {
 		return ""
 	}

@@ -2,7 +2,6 @@ package web
 
 import (
 	"bytes"
-	"errors"
 	"fmt"
 	"html/template"
 	"io"
@@ -482,5 +481,3 @@ func (h *Handler) auditPage(w http.ResponseWriter, r *http.Request, c *call) err
 	h.render(w, r, c, "audit", pageT("Audit log", "audit", map[string]any{"Events": evs, "Next": next}))
 	return nil
 }
-
-var _ = errors.Is

@@ -1,5 +1,6 @@
 -- TAXII subscriptions: partners' collections we poll (pull) or push our
--- objects to (push). The cursor (added_after, next, push_after) is stored
+-- objects to (push); a push names the collection of ours it sends
+-- (source_collection). The cursor (added_after, next, push_after) is stored
 -- after every page, so polling resumes where it stopped after a restart.
 -- Credentials for the partner's server are kept here, readable only by
 -- the PostgreSQL role.
@@ -13,6 +14,7 @@ CREATE TABLE taxii_subscriptions (
 	password     TEXT        NOT NULL DEFAULT '',
 	added_after  TIMESTAMPTZ,
 	next_token   TEXT        NOT NULL DEFAULT '',
+	source_collection TEXT     NOT NULL DEFAULT '',
 	push_after   BIGINT      NOT NULL DEFAULT 0,
 	imported     BIGINT      NOT NULL DEFAULT 0,
 	failures     INTEGER     NOT NULL DEFAULT 0,
