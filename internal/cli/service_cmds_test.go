@@ -43,6 +43,11 @@ func TestServiceCommands(t *testing.T) {
 	if o := step(0, "taxii", "partner", "list"); !strings.Contains(o.stdout, "Partner B") {
 		t.Errorf("taxii partner list:\n%s", o.stdout)
 	}
+	step(0, "taxii", "subscribe", "--push-from", "indicators", "--partner", "Partner B", "--token", "t", "https://b.example/taxii2/api/collections/inbox/objects/")
+	step(2, "taxii", "subscribe", "--push-from", "nonsense", "--partner", "Partner B", "https://b.example/x/")
+	if o := step(0, "taxii", "subscriptions"); !strings.Contains(o.stdout, "push") || !strings.Contains(o.stdout, "b.example") {
+		t.Errorf("taxii subscriptions:\n%s", o.stdout)
+	}
 	// No report matches yet: exit 0, found 0.
 	if o := step(0, "hunt", "https://www.linkedin.com/in/nobody-yet-1"); !strings.Contains(o.stdout, "found 0 reports") {
 		t.Errorf("hunt:\n%s", o.stdout)

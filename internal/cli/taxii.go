@@ -6,6 +6,7 @@ import (
 	"text/tabwriter"
 
 	"portcullis/internal/store"
+	"portcullis/internal/taxii"
 )
 
 const taxiiHelp = `Usage: portcullis taxii <command> [flags]
@@ -20,6 +21,10 @@ Commands:
         poll a partner's collection (URL: its objects endpoint,
         .../collections/ID/objects/); what arrives enters the watchlist
         with the partner as its source, and starts a retro-hunt
+  subscribe --push-from indicators|sightings|advisories --partner NAME ... URL
+        push what is new in that collection of ours to the partner's
+        writable collection (the partner must be registered here, so
+        that its TLP is known)
   subscriptions        list subscriptions, their cursor and health
   poll                 poll every subscription now
   partner add --max-tlp amber [--read C,...] [--write C,...] NAME
@@ -48,6 +53,7 @@ func runTAXII(ctx context.Context, args []string, env Env) int {
 	token := fs.String("token", "", "bearer `token` for the partner's server")
 	user := fs.String("user", "", "basic-auth user `name` for the partner's server")
 	password := fs.String("password", "", "basic-auth password (prefer PORTCULLIS_TAXII_PASSWORD)")
+	pushFrom := fs.String("push-from", "", "push this `collection` of ours (alias or id) instead of polling theirs")
 	pos, err := parseInterleaved(fs, args[1:])
 	if err != nil {
 		return flagError(err)
@@ -68,9 +74,26 @@ func runTAXII(ctx context.Context, args []string, env Env) int {
 			return ExitUsage
 		}
 		s := &store.Subscription{Direction: "pull", Partner: *partner, ObjectsURL: pos[0], Token: *token, Username: *user, Password: *password}
+		if *pushFrom != "" {
+			s.Direction = "push"
+			switch *pushFrom {
+			case store.CollectionIndicators, store.CollectionSightings, store.CollectionAdvisories:
+				s.Source = taxii.CollectionID(*pushFrom)
+			default:
+				if len(*pushFrom) != 36 {
+					fmt.Fprintln(env.Stderr, "portcullis taxii subscribe: --push-from is indicators, sightings, advisories or a collection id ('portcullis taxii collections')")
+					return ExitUsage
+				}
+				s.Source = *pushFrom
+			}
+		}
 		if err := svc.Subscribe(ctx, nil, s, "cli"); err != nil {
 			fmt.Fprintf(env.Stderr, "portcullis taxii subscribe: %v\n", err)
 			return ExitUsage
+		}
+		if s.Direction == "push" {
+			fmt.Fprintf(env.Stdout, "subscribed (%d): serve pushes what is new every few minutes to %s\n", s.ID, safe(s.ObjectsURL))
+			return ExitOK
 		}
 		fmt.Fprintf(env.Stdout, "subscribed (%d) to %s; polling now\n", s.ID, safe(s.ObjectsURL))
 		res, err := svc.Poll(ctx, s, nil)
