@@ -7,6 +7,7 @@ import (
 	"strings"
 	"text/tabwriter"
 
+	"portcullis/internal/reports"
 	"portcullis/internal/taxii"
 )
 
@@ -111,7 +112,7 @@ func runTAXIIPartners(ctx context.Context, args []string, env Env) int {
 				return fail(err)
 			}
 		}
-		svc.Audit(ctx, nil, "taxii.partner_add", fmt.Sprintf("partner:%d", p.ID), fmt.Sprintf(`{"name":%q,"max_tlp":%q}`, p.Name, p.MaxTLP), "cli")
+		svc.Audit(ctx, nil, "taxii.partner_add", fmt.Sprintf("partner:%d", p.ID), reports.Detail("name", p.Name, "max_tlp", p.MaxTLP), "cli")
 		fmt.Fprintf(env.Stdout, "added partner %s (up to TLP:%s)\nbearer token (shown once; send it to them securely):\n%s\n", safe(p.Name), strings.ToUpper(p.MaxTLP), tok)
 	case "partner list":
 		ps, err := ts.Partners(ctx)

@@ -241,7 +241,7 @@ func (s *Service) PublishAdvisory(ctx context.Context, actor *store.User, id int
 	if err != nil {
 		return nil, err
 	}
-	s.audit(ctx, actor, "advisory.publish", fmt.Sprintf("advisory:%d", a.ID), fmt.Sprintf(`{"tlp":%q,"hunts":%d}`, a.TLP, len(jobs)), ip)
+	s.audit(ctx, actor, "advisory.publish", fmt.Sprintf("advisory:%d", a.ID), Detail("tlp", a.TLP, "hunts", len(jobs)), ip)
 	if s.onAdvisory != nil {
 		var entries []*intel.Entry
 		for _, id := range a.Indicators {

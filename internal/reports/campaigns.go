@@ -344,7 +344,7 @@ func (s *Service) join(ctx context.Context, r *store.Report, links map[int64]lin
 			return correlation{}, err
 		}
 		out.Campaign, out.Grew, out.Created = c, true, true
-		s.audit(ctx, nil, "campaign.create", fmt.Sprintf("campaign:%d", c.ID), fmt.Sprintf(`{"reports":%d}`, len(members)), "")
+		s.audit(ctx, nil, "campaign.create", fmt.Sprintf("campaign:%d", c.ID), Detail("reports", len(members)), "")
 	} else if len(members) > 0 {
 		if err := s.db.AddCampaignMembers(ctx, target, members); err != nil {
 			return correlation{}, err
@@ -542,7 +542,7 @@ func (s *Service) MergeCampaigns(ctx context.Context, actor *store.User, into, f
 	if err := s.db.MergeCampaigns(ctx, into, from); err != nil {
 		return err
 	}
-	s.audit(ctx, actor, "campaign.merge", fmt.Sprintf("campaign:%d", into), fmt.Sprintf(`{"from":%d}`, from), ip)
+	s.audit(ctx, actor, "campaign.merge", fmt.Sprintf("campaign:%d", into), Detail("from", from), ip)
 	return nil
 }
 
@@ -593,7 +593,7 @@ func (s *Service) SplitCampaign(ctx context.Context, actor *store.User, id int64
 			return nil, err
 		}
 	}
-	s.audit(ctx, actor, "campaign.split", fmt.Sprintf("campaign:%d", id), fmt.Sprintf(`{"reports":%d}`, len(moving)), ip)
+	s.audit(ctx, actor, "campaign.split", fmt.Sprintf("campaign:%d", id), Detail("reports", len(moving)), ip)
 	return c, nil
 }
 
@@ -615,7 +615,7 @@ func (s *Service) UpdateCampaign(ctx context.Context, actor *store.User, id int6
 			return err
 		}
 	}
-	s.audit(ctx, actor, "campaign.update", fmt.Sprintf("campaign:%d", id), fmt.Sprintf(`{"name":%q,"status":%q}`, name, status), ip)
+	s.audit(ctx, actor, "campaign.update", fmt.Sprintf("campaign:%d", id), Detail("name", name, "status", status), ip)
 	return nil
 }
 
@@ -695,6 +695,6 @@ func (s *Service) RebuildCampaigns(ctx context.Context, progress func(done, tota
 			return done, err
 		}
 	}
-	s.audit(ctx, nil, "campaign.rebuild", "", fmt.Sprintf(`{"reports":%d}`, done), "")
+	s.audit(ctx, nil, "campaign.rebuild", "", Detail("reports", done), "")
 	return done, nil
 }

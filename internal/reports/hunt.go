@@ -49,7 +49,7 @@ func (s *Service) StartHunt(ctx context.Context, actor *store.User, indicatorID,
 	if err := s.db.CreateHuntJob(ctx, j); err != nil {
 		return nil, err
 	}
-	s.audit(ctx, actor, "hunt.start", fmt.Sprintf("hunt:%d", j.ID), fmt.Sprintf(`{"indicator":%q,"reason":%q}`, rec.ID, reason), ip)
+	s.audit(ctx, actor, "hunt.start", fmt.Sprintf("hunt:%d", j.ID), Detail("indicator", rec.ID, "reason", reason), ip)
 	s.wakeHunter()
 	return j, nil
 }
@@ -281,7 +281,7 @@ func (s *Service) runHunt(ctx context.Context, j *store.HuntJob, progress func(*
 		res.Matched = append(res.Matched, id)
 	}
 	res.Elapsed = time.Since(start)
-	s.audit(ctx, nil, "hunt.done", fmt.Sprintf("hunt:%d", j.ID), fmt.Sprintf(`{"found":%d,"scanned":%d}`, j.Found, j.Done), "")
+	s.audit(ctx, nil, "hunt.done", fmt.Sprintf("hunt:%d", j.ID), Detail("found", j.Found, "scanned", j.Done), "")
 	s.afterHunt(ctx, j, rec)
 	return res, nil
 }

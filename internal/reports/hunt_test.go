@@ -2,6 +2,7 @@ package reports_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"testing"
@@ -78,5 +79,20 @@ func TestHuntResumesAfterRestart(t *testing.T) {
 	ss, err := e.db.SightingsOf(e.ctx, rec.ID, 100)
 	if err != nil || len(ss) != 4 {
 		t.Errorf("sightings = %d (%v), want 4", len(ss), err)
+	}
+}
+
+// TestAuditDetailIsJSON: what an adversary types at sign-in reaches the
+// audit log as valid JSON, whatever bytes it holds.
+func TestAuditDetailIsJSON(t *testing.T) {
+	e := newEnv(t)
+	hostile := "x\x00\"}\u2028@evil.example\xff"
+	if _, err := e.svc.SignIn(e.ctx, hostile, "whatever", "198.51.100.7"); err == nil {
+		t.Fatal("an unknown user signed in")
+	}
+	evs := e.audit(t)
+	last := evs[len(evs)-1]
+	if last.Action != "sign_in_failed" || !json.Valid([]byte(last.Detail)) {
+		t.Errorf("audit event %s with detail %q, want sign_in_failed with valid JSON", last.Action, last.Detail)
 	}
 }

@@ -299,7 +299,7 @@ func (s *Service) Submit(ctx context.Context, actor *store.User, sub Submission)
 		return nil, nil, fmt.Errorf("reports: save: %w", err)
 	}
 	s.audit(ctx, actor, "report.create", fmt.Sprintf("report:%d", r.ID),
-		fmt.Sprintf(`{"channel":%q,"intent":%q,"level":%q}`, r.Channel, r.Intent, r.Level), sub.IP)
+		Detail("channel", r.Channel, "intent", r.Intent, "level", r.Level), sub.IP)
 	// The report is stored. Correlation and notifications follow in the
 	// background when it runs (so that reporting stays fast under load),
 	// inline otherwise; their failures are logged, never returned.
@@ -386,4 +386,21 @@ func oneOf(s string, set []string) bool {
 		}
 	}
 	return false
+}
+
+// Detail encodes an audit event's particulars, given as key-value pairs,
+// as a JSON object. Values come from users and adversaries (an email typed
+// at sign-in, a partner's name), so they are encoded, never formatted in.
+func Detail(kv ...any) string {
+	m := make(map[string]any, len(kv)/2)
+	for i := 0; i+1 < len(kv); i += 2 {
+		if k, ok := kv[i].(string); ok {
+			m[k] = kv[i+1]
+		}
+	}
+	b, err := json.Marshal(m)
+	if err != nil {
+		return "{}"
+	}
+	return string(b)
 }

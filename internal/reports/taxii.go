@@ -40,7 +40,7 @@ func (s *Service) Subscribe(ctx context.Context, actor *store.User, sub *store.S
 	if err := s.db.CreateSubscription(ctx, sub); err != nil {
 		return err
 	}
-	s.audit(ctx, actor, "taxii.subscribe", fmt.Sprintf("subscription:%d", sub.ID), fmt.Sprintf(`{"direction":%q,"partner":%q,"url":%q}`, sub.Direction, sub.Partner, sub.ObjectsURL), ip)
+	s.audit(ctx, actor, "taxii.subscribe", fmt.Sprintf("subscription:%d", sub.ID), Detail("direction", sub.Direction, "partner", sub.Partner, "url", sub.ObjectsURL), ip)
 	return nil
 }
 
@@ -128,7 +128,7 @@ func (s *Service) Poll(ctx context.Context, sub *store.Subscription, httpClient 
 			return res, err
 		}
 	}
-	s.audit(ctx, nil, "taxii.poll", fmt.Sprintf("subscription:%d", sub.ID), fmt.Sprintf(`{"objects":%d,"imported":%d}`, res.Objects, res.Imported), "")
+	s.audit(ctx, nil, "taxii.poll", fmt.Sprintf("subscription:%d", sub.ID), Detail("objects", res.Objects, "imported", res.Imported), "")
 	return res, nil
 }
 

@@ -74,7 +74,7 @@ func (s *Service) SignIn(ctx context.Context, email, password, ip string) (*stor
 	u, err := s.db.GetUserByEmail(ctx, strings.TrimSpace(email))
 	if errors.Is(err, store.ErrNotFound) {
 		auth.EqualizeTiming(s.params())
-		s.audit(ctx, nil, "sign_in_failed", "", fmt.Sprintf(`{"email":%q,"reason":"unknown"}`, truncate(email, 200)), ip)
+		s.audit(ctx, nil, "sign_in_failed", "", Detail("email", truncate(email, 200), "reason", "unknown"), ip)
 		return nil, errBadSignIn
 	}
 	if err != nil {
@@ -92,7 +92,7 @@ func (s *Service) SignIn(ctx context.Context, email, password, ip string) (*stor
 		if err := s.db.UpdateUser(ctx, u); err != nil {
 			return nil, err
 		}
-		s.audit(ctx, u, "sign_in_failed", fmt.Sprintf("user:%d", u.ID), fmt.Sprintf(`{"failed":%d}`, u.FailedSignIns), ip)
+		s.audit(ctx, u, "sign_in_failed", fmt.Sprintf("user:%d", u.ID), Detail("failed", u.FailedSignIns), ip)
 		return nil, errBadSignIn
 	}
 	if rehash {
@@ -287,7 +287,7 @@ func (s *Service) CreateAPIToken(ctx context.Context, actor *store.User, name, i
 	if err := s.db.CreateAPIToken(ctx, t); err != nil {
 		return "", nil, err
 	}
-	s.audit(ctx, actor, "token.create", fmt.Sprintf("token:%d", t.ID), fmt.Sprintf(`{"name":%q}`, name), ip)
+	s.audit(ctx, actor, "token.create", fmt.Sprintf("token:%d", t.ID), Detail("name", name), ip)
 	return secret, t, nil
 }
 
@@ -344,7 +344,7 @@ func (s *Service) CreateUser(ctx context.Context, actor *store.User, nu NewUser,
 		}
 		return nil, err
 	}
-	s.audit(ctx, actor, "user.create", fmt.Sprintf("user:%d", u.ID), fmt.Sprintf(`{"email":%q,"role":%q}`, u.Email, u.Role), ip)
+	s.audit(ctx, actor, "user.create", fmt.Sprintf("user:%d", u.ID), Detail("email", u.Email, "role", u.Role), ip)
 	return u, nil
 }
 
@@ -391,7 +391,7 @@ func (s *Service) UpdateUser(ctx context.Context, actor *store.User, id int64, c
 			return nil, err
 		}
 	}
-	s.audit(ctx, actor, "user.update", fmt.Sprintf("user:%d", u.ID), fmt.Sprintf(`{"role":%q,"disabled":%t}`, u.Role, u.Disabled), ip)
+	s.audit(ctx, actor, "user.update", fmt.Sprintf("user:%d", u.ID), Detail("role", u.Role, "disabled", u.Disabled), ip)
 	return u, nil
 }
 

@@ -59,7 +59,7 @@ func (s *Service) putIndicators(ctx context.Context, actor *store.User, entries 
 	if err != nil {
 		return 0, 0, err
 	}
-	detail := fmt.Sprintf(`{"how":%q,"inserted":%d,"updated":%d}`, how, inserted, updated)
+	detail := Detail("how", how, "inserted", inserted, "updated", updated)
 	target := ""
 	if len(entries) == 1 {
 		target = fmt.Sprintf("indicator:%s:%s", entries[0].Type, entries[0].Value)
@@ -202,7 +202,7 @@ func (s *Service) ExportIndicators(ctx context.Context, actor *store.User, forma
 	if err != nil {
 		return nil, err
 	}
-	s.audit(ctx, actor, "indicator.export", "", fmt.Sprintf(`{"format":%q,"tlp_max":%q}`, format, tlpMax), ip)
+	s.audit(ctx, actor, "indicator.export", "", Detail("format", format, "tlp_max", tlpMax), ip)
 	return out, nil
 }
 
@@ -240,7 +240,7 @@ func (s *Service) ImportPeople(ctx context.Context, actor *store.User, r io.Read
 	if err != nil {
 		return 0, 0, err
 	}
-	s.audit(ctx, actor, "people.import", "", fmt.Sprintf(`{"created":%d,"updated":%d}`, created, updated), ip)
+	s.audit(ctx, actor, "people.import", "", Detail("created", created, "updated", updated), ip)
 	return created, updated, nil
 }
 

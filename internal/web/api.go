@@ -152,7 +152,7 @@ func (h *Handler) apiAnalyze(w http.ResponseWriter, r *http.Request, c *call) er
 	}
 	if len(res.WatchlistMatches) > 0 {
 		// Probing the watchlist leaves a trace.
-		h.svc.Audit(r.Context(), c.user, "analyze.watchlist_match", "", fmt.Sprintf(`{"matches":%d,"level":%q}`, len(res.WatchlistMatches), res.Level), c.ip)
+		h.svc.Audit(r.Context(), c.user, "analyze.watchlist_match", "", reports.Detail("matches", len(res.WatchlistMatches), "level", res.Level), c.ip)
 	}
 	writeJSON(w, http.StatusOK, reports.Redact(c.user, res))
 	return nil

@@ -66,7 +66,7 @@ func (h *Handler) sharingPartnerAdd(w http.ResponseWriter, r *http.Request, c *c
 			}
 		}
 	}
-	h.svc.Audit(r.Context(), c.user, "taxii.partner_add", fmt.Sprintf("partner:%d", p.ID), fmt.Sprintf(`{"name":%q,"max_tlp":%q}`, p.Name, p.MaxTLP), c.ip)
+	h.svc.Audit(r.Context(), c.user, "taxii.partner_add", fmt.Sprintf("partner:%d", p.ID), reports.Detail("name", p.Name, "max_tlp", p.MaxTLP), c.ip)
 	v, err := h.sharingView(r, c)
 	if err != nil {
 		return err
